@@ -44,6 +44,9 @@ type testBundle struct {
 type setupOpts struct {
 	rateLimit int
 	mutate    func(*config.API)
+	// pool, when set, replaces the server's pool (the schema still comes
+	// from dbtest); it must reach the same database.
+	pool func(t *testing.T, schema string) *pgxpool.Pool
 }
 
 func setup(t *testing.T, opts ...setupOpts) *testBundle {
@@ -53,6 +56,9 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 		o = opts[0]
 	}
 	pool := dbtest.Pool(t)
+	if o.pool != nil {
+		pool = o.pool(t, dbtest.Schema(pool))
+	}
 	cfg, _, err := config.LoadAPI(func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
