@@ -15,7 +15,8 @@ test: vet fmt-check
 
 ## bench: whole-system figures, each beside its anchor measured in the same run
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2000x ./api/ ./internal/auth/
+	$(GO) test -run '^$$' -bench BenchmarkAuthOverhead -benchtime 20000x ./api/
+	$(GO) test -run '^$$' -bench 'BenchmarkAuthenticate' -benchtime 1s ./internal/auth/
 	$(GO) test -run '^$$' -bench BenchmarkWorkerThroughput -benchtime 20000x ./internal/worker/
 
 ## build: the three binaries into bin/

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/riverqueue/river"
 
 	"github.com/rtgs/sales-automation/internal/config"
@@ -168,5 +169,26 @@ func TestOpenAPIDocumentIs31AndDescribesAuth(t *testing.T) {
 	}
 	if _, ok := doc.Components.SecuritySchemes["bearer"]; !ok {
 		t.Error("no bearer security scheme")
+	}
+}
+
+func TestPanicBecomesProblemWithoutStack(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{rateLimit: 1000, routes: func(app *fiber.App) {
+		app.Get("/api/v1/test-panic", func(*fiber.Ctx) error { panic("secret internal state") })
+	}})
+	r := b.do(t, request{method: "GET", path: "/api/v1/test-panic", headers: bearer(b.reader)})
+	if r.status != http.StatusInternalServerError || r.problem.Type != "urn:rtgs:problem:internal" {
+		t.Fatalf("panic = %d %s", r.status, r.body)
+	}
+	if strings.Contains(string(r.body), "secret internal state") || strings.Contains(string(r.body), "goroutine") {
+		t.Fatalf("panic details leaked: %s", r.body)
+	}
+	if !strings.Contains(b.logs.String(), "panic in handler") {
+		t.Fatal("panic not logged")
+	}
+	// The server keeps serving.
+	if r := b.do(t, request{method: "GET", path: "/healthz"}); r.status != http.StatusOK {
+		t.Fatalf("after panic = %d", r.status)
 	}
 }

@@ -20,7 +20,7 @@ import (
 func TestReadinessFollowsDatabase(t *testing.T) {
 	t.Parallel()
 	px := newProxy(t, "127.0.0.1:5432")
-	b := setup(t, setupOpts{rateLimit: 1000, pool: func(t *testing.T, schema string) *pgxpool.Pool {
+	b := setup(t, setupOpts{rateLimit: 1000, pool: func(t testing.TB, schema string) *pgxpool.Pool {
 		cfg, err := pgxpool.ParseConfig(dbtest.DatabaseURL())
 		if err != nil {
 			t.Fatal(err)
@@ -63,14 +63,14 @@ type proxy struct {
 	conns        []net.Conn
 }
 
-func newProxy(t *testing.T, target string) *proxy {
+func newProxy(t testing.TB, target string) *proxy {
 	p := &proxy{target: target, addr: "127.0.0.1:0"}
 	p.up(t)
 	t.Cleanup(p.down)
 	return p
 }
 
-func (p *proxy) up(t *testing.T) {
+func (p *proxy) up(t testing.TB) {
 	ln, err := net.Listen("tcp", p.addr)
 	if err != nil {
 		t.Fatal(err)

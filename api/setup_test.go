@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,10 +8,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -23,6 +22,7 @@ import (
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/dbtest"
 	"github.com/rtgs/sales-automation/internal/obs"
+	"github.com/rtgs/sales-automation/internal/obs/obstest"
 	"github.com/rtgs/sales-automation/internal/ratelimit"
 	"github.com/rtgs/sales-automation/internal/store"
 )
@@ -35,7 +35,7 @@ type testBundle struct {
 	pool   *pgxpool.Pool
 	river  *river.Client[pgx.Tx]
 	auth   *auth.Service
-	logs   *syncBuffer
+	logs   *obstest.Buffer
 	base   string // http://127.0.0.1:port of the running server
 	admin  string // key with the admin scope
 	reader string // key with contacts:read only
@@ -46,10 +46,15 @@ type setupOpts struct {
 	mutate    func(*config.API)
 	// pool, when set, replaces the server's pool (the schema still comes
 	// from dbtest); it must reach the same database.
-	pool func(t *testing.T, schema string) *pgxpool.Pool
+	pool func(t testing.TB, schema string) *pgxpool.Pool
+	// routes adds test-only routes before the server starts.
+	routes func(app *fiber.App)
+	// quiet sends logs to io.Discard (still through the redacting JSON
+	// handler), for benchmarks.
+	quiet bool
 }
 
-func setup(t *testing.T, opts ...setupOpts) *testBundle {
+func setup(t testing.TB, opts ...setupOpts) *testBundle {
 	t.Helper()
 	o := setupOpts{rateLimit: 10_000}
 	if len(opts) > 0 {
@@ -69,8 +74,12 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	if o.mutate != nil {
 		o.mutate(&cfg)
 	}
-	logs := &syncBuffer{}
-	logger := obs.NewLogger(logs, slog.LevelDebug)
+	logs := &obstest.Buffer{}
+	var logOut io.Writer = logs
+	if o.quiet {
+		logOut = io.Discard
+	}
+	logger := obs.NewLogger(logOut, slog.LevelInfo)
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: logger, Schema: dbtest.Schema(pool)})
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +91,9 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.routes != nil {
+		o.routes(srv.App())
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -102,7 +114,7 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	return b
 }
 
-func (b *testBundle) createKey(t *testing.T, name string, scopes ...auth.Scope) string {
+func (b *testBundle) createKey(t testing.TB, name string, scopes ...auth.Scope) string {
 	t.Helper()
 	k, err := b.auth.CreateKey(context.Background(), auth.CreateKeyParams{Name: name, Scopes: scopes})
 	if err != nil {
@@ -182,23 +194,4 @@ func decode[T any](t *testing.T, r response) T {
 		t.Fatalf("decode %T: %v: %s", v, err, r.body)
 	}
 	return v
-}
-
-// syncBuffer lets the logger write from the app's goroutines while a test
-// reads what it wrote.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rtgs/sales-automation/internal/dbtest"
+	"github.com/rtgs/sales-automation/internal/obs/obstest"
 )
 
 // probeArgs is a job kind no worker serves: scheduled far ahead, it waits
@@ -154,9 +153,9 @@ func run(t *testing.T, ctx context.Context, env []string, name string, args ...s
 
 // start runs a long-lived process; at cleanup it gets SIGTERM and must exit
 // cleanly (status 0) within its shutdown timeouts.
-func start(t *testing.T, ctx context.Context, env []string, name string) *syncBuffer {
+func start(t *testing.T, ctx context.Context, env []string, name string) *obstest.Buffer {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &obstest.Buffer{}
 	cmd := exec.Command(name)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -245,21 +244,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

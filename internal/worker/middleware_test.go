@@ -1,14 +1,12 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 
 	"github.com/rtgs/sales-automation/internal/dbtest"
 	"github.com/rtgs/sales-automation/internal/obs"
+	"github.com/rtgs/sales-automation/internal/obs/obstest"
 )
 
 // outcomeArgs is a test kind that ends the way its Outcome names.
@@ -56,24 +55,6 @@ func (w *outcomeWorker) Work(ctx context.Context, job *river.Job[outcomeArgs]) e
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestMiddlewareOutcomes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -97,7 +78,7 @@ func TestMiddlewareOutcomes(t *testing.T) {
 			}
 			defer tx.Rollback(ctx)
 
-			var logs syncBuffer
+			var logs obstest.Buffer
 			reg := prometheus.NewRegistry()
 			mw, err := NewMiddleware(reg, obs.NewLogger(&logs, slog.LevelInfo))
 			if err != nil {

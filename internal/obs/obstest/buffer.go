@@ -1,0 +1,28 @@
+// Package obstest helps tests capture what the platform logs.
+package obstest
+
+import (
+	"bytes"
+	"sync"
+)
+
+// Buffer collects log output written from many goroutines while a test
+// reads it.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write implements io.Writer.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
