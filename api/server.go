@@ -24,6 +24,7 @@ import (
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/obs"
 	"github.com/rtgs/sales-automation/internal/ratelimit"
+	"github.com/rtgs/sales-automation/internal/store"
 )
 
 // Deps is what the API needs; cmd wires it.
@@ -47,6 +48,7 @@ type Server struct {
 	logger  *slog.Logger
 	reg     *prometheus.Registry
 	metrics *obs.HTTPMetrics
+	idem    *store.IdempotencyKeys
 
 	app     *fiber.App
 	api     huma.API
@@ -61,6 +63,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		cfg: d.Config, pool: d.Pool, river: d.River, auth: d.Auth, limiter: d.Limiter,
 		logger: d.Logger, reg: d.Registry, metrics: obs.NewHTTPMetrics(d.Registry),
+		idem: store.NewIdempotencyKeys(d.Pool),
 	}
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewLocal(d.Config.RateLimitPerMinute)
@@ -77,7 +80,7 @@ func New(d Deps) (*Server, error) {
 	})
 	s.useMiddleware()
 	s.routePublic()
-	s.app.Use("/api/", s.authenticate, s.rateLimit)
+	s.app.Use("/api/", s.authenticate, s.rateLimit, s.idempotent)
 	s.api = humafiber.New(s.app, s.humaConfig())
 	s.api.UseMiddleware(s.requireScope)
 	s.registerRoutes()

@@ -33,6 +33,7 @@ CREATE TABLE idempotency_keys (
     status        int,
     response_body bytea,
     response_type text,
+    response_headers jsonb NOT NULL DEFAULT '{}',
     created_at    timestamptz NOT NULL DEFAULT now(),
     expires_at    timestamptz NOT NULL,
     PRIMARY KEY (api_key_id, key)
