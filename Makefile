@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 PKGS    := ./...
 
-.PHONY: run test bench build vet fmt-check deploy-check clean
+.PHONY: run test bench build vet fmt-check deploy-check clean env-table
 
 ## run: everything locally — Postgres found or started, migrations, api + worker, URLs and an admin key printed
 run: build
@@ -36,3 +36,9 @@ deploy-check:
 
 clean:
 	rm -rf $(BIN)
+
+## env-table: regenerate the README's configuration table from the code
+env-table:
+	@$(GO) run ./cmd/rtgs env --markdown > .env-table.tmp
+	@awk 'BEGIN{skip=0} /<!-- env:start/{print; while ((getline line < ".env-table.tmp") > 0) print line; skip=1; next} /<!-- env:end -->/{skip=0} !skip' README.md > README.md.tmp && mv README.md.tmp README.md
+	@rm -f .env-table.tmp

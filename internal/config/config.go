@@ -158,6 +158,7 @@ type Worker struct {
 	FetchPollInterval   time.Duration
 	ShutdownTimeout     time.Duration
 	MaintenanceInterval time.Duration
+	Vendors             Vendors
 }
 
 // LoadWorker reads and validates the worker's configuration.
@@ -183,6 +184,7 @@ func readWorker(r *reader) Worker {
 		queues = DefaultQueues()
 	}
 	c.Queues = queues
+	c.Vendors = readVendors(r)
 	if c.FetchCooldown > c.FetchPollInterval {
 		r.fail("WORKER_FETCH_COOLDOWN", c.FetchCooldown.String(), "must not exceed WORKER_FETCH_POLL_INTERVAL")
 	}
@@ -250,6 +252,7 @@ type Dev struct {
 	API     API
 	Worker  Worker
 	DataDir string
+	SimAddr string
 }
 
 // LoadDev reads both configurations; variables shared by both are read once.
@@ -258,6 +261,7 @@ func LoadDev(lookup Lookup) (Dev, []Var, error) {
 	d := Dev{API: readAPI(r)}
 	d.Worker = readWorker(r)
 	d.DataDir = r.String("DEV_DATA_DIR", ".data", "where `rtgs dev` keeps its private PostgreSQL cluster and bootstrap admin key")
+	d.SimAddr = r.String("VENDORSIM_ADDR", "127.0.0.1:8090", "where `rtgs dev` and `rtgs vendorsim` serve the vendor simulator")
 	return d, dedupe(r.vars), r.err()
 }
 

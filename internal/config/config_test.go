@@ -103,7 +103,7 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 	}
 	for _, v := range config.AllVars() {
 		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
-			t.Errorf("README configuration table lacks %s (regenerate with: go run ./cmd/rtgs env --markdown)", v.Name)
+			t.Errorf("README configuration table lacks %s (regenerate with: make env-table)", v.Name)
 		}
 	}
 }
