@@ -18,7 +18,7 @@ func runMigrate(ctx context.Context, args []string, lookup config.Lookup, out io
 	if len(args) == 0 {
 		return fmt.Errorf("%w: migrate needs up, status or down N", errUsage)
 	}
-	cfg, _, err := config.LoadWorker(lookup)
+	cfg, err := config.LoadCommon(lookup)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}

@@ -60,6 +60,14 @@ func readCommon(r *reader) Common {
 	return c
 }
 
+// LoadCommon reads only what every process needs, for tools such as
+// `rtgs migrate` that must not fail on settings they do not use.
+func LoadCommon(lookup Lookup) (Common, error) {
+	r := &reader{lookup: lookup}
+	c := readCommon(r)
+	return c, r.err()
+}
+
 // LogValue prints the common config with secrets masked.
 func (c Common) LogValue() slog.Value {
 	return slog.GroupValue(
