@@ -23,6 +23,7 @@ Usage:
   rtgs apikey revoke ID
   rtgs dev                      run everything locally (Postgres found or started, migrations, api + worker)
   rtgs env [--markdown]         list every environment variable with its default
+  rtgs vendorsim [--addr 127.0.0.1:8090] [--seed N] [--latency 0ms-0ms] [--error-rate 0] [--outage V,..]  serve the fake vendors
 
 Configuration comes from environment variables; see 'rtgs env'.
 `
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return runDev(ctx, rest, lookup, stdout, stderr)
 	case "env":
 		return runEnv(rest, stdout)
+	case "vendorsim":
+		return runVendorsim(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

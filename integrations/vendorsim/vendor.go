@@ -30,10 +30,24 @@ type Limit struct {
 // LimitState is where a bucket stands after counting the current call, for
 // the vendor's rate headers.
 type LimitState struct {
-	Limit     Limit     // the tightest limit of the bucket
+	Limit     Limit        // the tightest limit of the bucket
+	Remaining int          // calls left in its window
+	Reset     time.Time    // when the window frees up
+	Exceeded  *Limit       // the limit this call broke, nil when within limits
+	All       []LimitUsage // every limit of the bucket, in the vendor's order (daily quotas beside bursts)
+}
+
+// LimitUsage is one limit of a bucket and where its window stands.
+type LimitUsage struct {
+	Limit     Limit
 	Remaining int       // calls left in its window
-	Reset     time.Time // when the window frees up
-	Exceeded  *Limit    // the limit this call broke, nil when within limits
+	Reset     time.Time // when its window frees up
+}
+
+// Resetter is implemented by fakes that keep data (stored contacts, leads):
+// the simulator's reset clears it along with counters and windows.
+type Resetter interface {
+	Reset()
 }
 
 // Vendor is one fake vendor. The simulator calls its methods around every

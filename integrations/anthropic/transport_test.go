@@ -1,0 +1,80 @@
+package anthropic
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rtgs/sales-automation/integrations/guard"
+)
+
+// TestClassifyRestoresBody: the guard's classify runs before the SDK reads
+// the answer, so it must leave the body whole for the SDK, whatever it
+// decides.
+func TestClassifyRestoresBody(t *testing.T) {
+	t.Parallel()
+	c := &Client{}
+	long := `{"type":"error","error":{"type":"invalid_request_error","message":"` + strings.Repeat("x", maxErrorBody) + `"}}`
+	tests := []struct {
+		name   string
+		status int
+		ctype  string
+		body   string
+		kind   string
+	}{
+		{"good answer", 200, "application/json", validAnswer, "ok"},
+		{"malformed answer", 200, "application/json", `{"id":`, "transient"},
+		{"wrong content type", 200, "text/plain", validAnswer, "transient"},
+		{"429", 429, "application/json", `{"type":"error","error":{"type":"rate_limit_error","message":"x"}}`, "rate"},
+		{"error body longer than the peek", 400, "application/json", long, "api"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {tt.ctype}}, Body: io.NopCloser(strings.NewReader(tt.body))}
+			err := c.classify(resp)
+			var (
+				rl *guard.RateLimitError
+				ae *guard.APIError
+				te *guard.TransientError
+			)
+			switch {
+			case tt.kind == "ok" && err != nil,
+				tt.kind == "rate" && !errors.As(err, &rl),
+				tt.kind == "api" && !errors.As(err, &ae),
+				tt.kind == "transient" && !errors.As(err, &te):
+				t.Fatalf("classify = %#v, want %s", err, tt.kind)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			if string(got) != tt.body {
+				t.Errorf("body after classify is %d bytes, want the original %d", len(got), len(tt.body))
+			}
+		})
+	}
+}
+
+func TestLimitedBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+		max  int64
+		err  error
+	}{
+		{"under", "abc", 5, nil},
+		{"exactly", "abcde", 5, nil},
+		{"over", "abcdef", 5, ErrResponseTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := &limitedBody{rc: io.NopCloser(strings.NewReader(tt.body)), left: tt.max}
+			got, err := io.ReadAll(b)
+			if !errors.Is(err, tt.err) || (tt.err == nil && string(got) != tt.body) {
+				t.Fatalf("ReadAll = %q, %v; want %q, %v", got, err, tt.body, tt.err)
+			}
+		})
+	}
+}

@@ -1,0 +1,104 @@
+package lemlist
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/rtgs/sales-automation/integrations/guard"
+	"github.com/rtgs/sales-automation/integrations/vendorsim"
+)
+
+const testKey = "test-lemlist-key"
+
+// testBundle is one client talking to its own simulator.
+type testBundle struct {
+	sim    *vendorsim.Sim
+	fake   *vendorsim.Lemlist
+	srv    *httptest.Server
+	client *Client
+}
+
+// setup starts a simulator serving only lemlist, with knobs when given, and
+// a client pointed at it.
+func setup(t *testing.T, knobs ...vendorsim.Knobs) *testBundle {
+	t.Helper()
+	fake := vendorsim.NewLemlist(testKey)
+	opts := vendorsim.Options{}
+	if len(knobs) > 0 {
+		opts.Knobs = map[string]vendorsim.Knobs{"lemlist": knobs[0]}
+	}
+	sim := vendorsim.New(opts, fake)
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	return &testBundle{sim: sim, fake: fake, srv: srv, client: newTestClient(t, srv.URL+"/lemlist")}
+}
+
+func newTestClient(t *testing.T, baseURL string, mod ...func(*Config)) *Client {
+	t.Helper()
+	cfg := Config{BaseURL: baseURL, APIKey: testKey}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return c
+}
+
+// calls is how many calls the simulator saw on a lemlist route pattern.
+func (b *testBundle) calls(pattern string) int64 {
+	return b.sim.Counters().Calls["lemlist "+pattern]
+}
+
+// totalCalls is every call the simulator saw for lemlist.
+func (b *testBundle) totalCalls() int64 {
+	var n int64
+	for _, c := range b.sim.Counters().Calls {
+		n += c
+	}
+	return n
+}
+
+// campaign is the id of the seeded campaign at index i.
+func (b *testBundle) campaign(i int) string { return b.fake.Campaigns()[i].ID }
+
+// misbehaving serves h for every path, standing in for a broken lemlist.
+func misbehaving(t *testing.T, h http.HandlerFunc, mod ...func(*Config)) *Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return newTestClient(t, srv.URL, mod...)
+}
+
+func asTransient(t *testing.T, err error) *guard.TransientError {
+	t.Helper()
+	var te *guard.TransientError
+	if !errors.As(err, &te) {
+		t.Fatalf("err = %v (%T), want *guard.TransientError", err, err)
+	}
+	return te
+}
+
+func asAPIError(t *testing.T, err error) *guard.APIError {
+	t.Helper()
+	var ae *guard.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("err = %v (%T), want *guard.APIError", err, err)
+	}
+	return ae
+}
+
+func asRateLimit(t *testing.T, err error) *guard.RateLimitError {
+	t.Helper()
+	var re *guard.RateLimitError
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v (%T), want *guard.RateLimitError", err, err)
+	}
+	return re
+}
+
+// unlimited lifts the 20-per-2-seconds limit for tests that make many calls.
+var unlimited = vendorsim.Knobs{Limits: map[string][]vendorsim.Limit{"default": {}}}
