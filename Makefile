@@ -18,6 +18,8 @@ bench:
 	$(GO) test -run '^$$' -bench BenchmarkAuthOverhead -benchtime 20000x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkAuthenticate' -benchtime 1s ./internal/auth/
 	$(GO) test -run '^$$' -bench BenchmarkWorkerThroughput -benchtime 20000x ./internal/worker/
+	$(GO) test -run '^$$' -bench BenchmarkLimiterAcquire -benchtime 20000x ./integrations/guard/
+	$(GO) test -run '^$$' -bench 'BenchmarkLimitFidelity|BenchmarkVendorOutage' -benchtime 1x -timeout 30m ./internal/vendors/
 
 ## build: the three binaries into bin/
 build:

@@ -23,6 +23,7 @@ type Job struct {
 	MaxAttempts int                      `json:"max_attempts"`
 	Priority    int                      `json:"priority"`
 	Args        json.RawMessage          `json:"args"`
+	Output      json.RawMessage          `json:"output,omitempty" doc:"What the job recorded as its result, if anything."`
 	Tags        []string                 `json:"tags"`
 	Errors      []rivertype.AttemptError `json:"errors,omitempty"`
 	CreatedAt   time.Time                `json:"created_at"`
@@ -153,7 +154,7 @@ func jobView(j *rivertype.JobRow) Job {
 	}
 	return Job{
 		ID: j.ID, Kind: j.Kind, Queue: j.Queue, State: string(j.State), Attempt: j.Attempt,
-		MaxAttempts: j.MaxAttempts, Priority: j.Priority, Args: json.RawMessage(j.EncodedArgs), Tags: tags,
+		MaxAttempts: j.MaxAttempts, Priority: j.Priority, Args: json.RawMessage(j.EncodedArgs), Output: j.Output(), Tags: tags,
 		Errors: j.Errors, CreatedAt: j.CreatedAt, ScheduledAt: j.ScheduledAt, AttemptedAt: j.AttemptedAt, FinalizedAt: j.FinalizedAt,
 	}
 }

@@ -101,6 +101,8 @@ func (s *Server) registerRoutes() {
 	s.registerAPIKeys()
 	s.registerJobs()
 	s.registerQueues()
+	s.registerUsage()
+	s.registerVendors()
 }
 
 // App exposes the Fiber app, for tests (app.Test) and benchmarks.

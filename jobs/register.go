@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+
+	"github.com/rtgs/sales-automation/internal/vendors"
 )
 
 // Deps is what the workers need. Every field is shared by all workers and
@@ -24,6 +26,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now. Tests stub it.
 	Now func() time.Time
+	// Vendors are the vendor clients; nil in processes without vendor work.
+	Vendors *vendors.Set
 }
 
 // Register adds a worker for every job kind to workers. Every process that
@@ -46,6 +50,9 @@ func Register(workers *river.Workers, deps Deps) error {
 
 	if err := river.AddWorkerSafely(workers, &MaintenanceWorker{db: deps.Pool, now: deps.Now, logger: deps.Logger}); err != nil {
 		return fmt.Errorf("register %s: %w", KindMaintenanceCleanup, err)
+	}
+	if err := river.AddWorkerSafely(workers, &VendorProbeWorker{vendors: deps.Vendors}); err != nil {
+		return fmt.Errorf("register %s: %w", KindVendorProbe, err)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/rtgs/sales-automation/api"
+	"github.com/rtgs/sales-automation/integrations/vendorsim"
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/devdb"
@@ -87,15 +88,33 @@ func runDev(ctx context.Context, args []string, lookup config.Lookup, stdout, st
 		apiLn.Close()
 		return fmt.Errorf("listen on WORKER_ADDR %s: %w", cfg.Worker.Addr, err)
 	}
+	// Without vendor keys every vendor is the simulator, served here too.
+	var sim *vendorsim.Sim
+	var simLn net.Listener
+	if !cfg.Worker.Vendors.Any() && cfg.Worker.Vendors.SimulatorURL == "" {
+		if simLn, err = net.Listen("tcp", cfg.SimAddr); err != nil {
+			apiLn.Close()
+			workerLn.Close()
+			return fmt.Errorf("listen on VENDORSIM_ADDR %s: %w", cfg.SimAddr, err)
+		}
+		sim = vendorsim.Default(vendorsim.Options{})
+		cfg.Worker.Vendors.SimulatorURL = "http://" + simLn.Addr().String()
+	}
 	printBanner(stderr, apiLn.Addr(), workerLn.Addr(), config.MaskURL(pg.URL), adminKey, filepath.Join(cfg.DataDir, "admin-key"))
+	if sim != nil {
+		fmt.Fprintf(stderr, "  No vendor keys are set: every vendor is the simulator at %s\n  (counters: %[1]s/_admin/counters)\n\n", cfg.Worker.Vendors.SimulatorURL)
+	}
 
 	reg := obs.NewRegistry() // one process, one registry: api and worker metrics together
 	g, gctx := errgroup.WithContext(ctx)
+	if sim != nil {
+		g.Go(func() error { return sim.Serve(gctx, simLn) })
+	}
 	g.Go(func() error {
 		return api.Run(gctx, cfg.API, api.RunOptions{Pool: pool, Redis: rdb, Logger: logger, Registry: reg, Listener: apiLn})
 	})
 	g.Go(func() error {
-		return worker.Run(gctx, cfg.Worker, pool, logger, reg, worker.WithListener(workerLn))
+		return worker.Run(gctx, cfg.Worker, pool, logger, reg, worker.WithListener(workerLn), worker.WithRedis(rdb))
 	})
 	err = g.Wait()
 	fmt.Fprintln(stderr, "rtgs dev: stopped")

@@ -60,5 +60,12 @@ func run(ctx context.Context, lookup config.Lookup, stdout io.Writer) error {
 	}
 	defer pool.Close()
 
-	return worker.Run(ctx, cfg, pool, logger, obs.NewRegistry())
+	rdb, err := store.OpenRedis(cfg.RedisURL.Reveal())
+	if err != nil {
+		return err
+	}
+	if rdb != nil {
+		defer rdb.Close()
+	}
+	return worker.Run(ctx, cfg, pool, logger, obs.NewRegistry(), worker.WithRedis(rdb))
 }

@@ -66,6 +66,7 @@ type Vendors struct {
 	MaxWait                                                time.Duration
 	Timeout                                                time.Duration
 	SimulatorURL                                           string
+	RedisPrefix                                            string
 }
 
 // Any reports whether at least one vendor has a credential; `rtgs dev`
@@ -129,6 +130,7 @@ func readVendors(r *reader) Vendors {
 		BreakerOpenFor:  r.Duration("VENDOR_BREAKER_OPEN_FOR", 30*time.Second, "how long an open breaker refuses calls before it lets one through"),
 		MaxWait:         r.Duration("VENDOR_MAX_WAIT", time.Second, "longest in-process wait for a rate-limit token; longer waits snooze the job"),
 		Timeout:         r.Duration("VENDOR_TIMEOUT", 30*time.Second, "timeout of one vendor call"),
+		RedisPrefix:     r.String("VENDOR_REDIS_PREFIX", "rtgs:vendor:", "Redis key prefix of the shared vendor limits and breakers; processes sharing a vendor account must share it"),
 		SimulatorURL: r.URL("VENDORSIM_URL", "", []string{"http", "https"},
 			"point every vendor at this simulator (rtgs vendorsim); rtgs dev sets it when no vendor key is configured"),
 	}

@@ -153,10 +153,10 @@ func run(t *testing.T, ctx context.Context, env []string, name string, args ...s
 
 // start runs a long-lived process; at cleanup it gets SIGTERM and must exit
 // cleanly (status 0) within its shutdown timeouts.
-func start(t *testing.T, ctx context.Context, env []string, name string) *obstest.Buffer {
+func start(t *testing.T, ctx context.Context, env []string, name string, args ...string) *obstest.Buffer {
 	t.Helper()
 	logs := &obstest.Buffer{}
-	cmd := exec.Command(name)
+	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -202,12 +202,12 @@ type result struct {
 	body   string
 }
 
-func get(t *testing.T, u, key string) result  { return call(t, http.MethodGet, u, key) }
-func post(t *testing.T, u, key string) result { return call(t, http.MethodPost, u, key) }
+func get(t *testing.T, u, key string) result  { return call(t, http.MethodGet, u, key, "") }
+func post(t *testing.T, u, key string) result { return call(t, http.MethodPost, u, key, "") }
 
-func call(t *testing.T, method, u, key string) result {
+func call(t *testing.T, method, u, key, body string) result {
 	t.Helper()
-	req, err := http.NewRequest(method, u, nil)
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,8 +219,8 @@ func call(t *testing.T, method, u, key string) result {
 		return result{}
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return result{status: resp.StatusCode, body: string(body)}
+	raw, _ := io.ReadAll(resp.Body)
+	return result{status: resp.StatusCode, body: string(raw)}
 }
 
 func waitFor(t *testing.T, ctx context.Context, what string, ok func() bool) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 )
 
@@ -24,6 +25,7 @@ type options struct {
 	listener      net.Listener
 	http          bool
 	statsInterval time.Duration
+	redis         *redis.Client
 }
 
 func newOptions(opts []Option) options {
@@ -73,4 +75,10 @@ func WithQueueStatsInterval(d time.Duration) Option {
 			o.statsInterval = d
 		}
 	}
+}
+
+// WithRedis shares vendor rate limits and breakers with every process on
+// the same Redis; without it they are kept in process.
+func WithRedis(rdb *redis.Client) Option {
+	return func(o *options) { o.redis = rdb }
 }

@@ -28,6 +28,8 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rtgs/sales-automation/internal/config"
+	"github.com/rtgs/sales-automation/internal/store"
+	"github.com/rtgs/sales-automation/internal/vendors"
 	"github.com/rtgs/sales-automation/jobs"
 )
 
@@ -68,7 +70,13 @@ func Run(ctx context.Context, cfg config.Worker, pool *pgxpool.Pool, logger *slo
 	if err != nil {
 		return fail(err)
 	}
-	client, err := newClient(cfg, pool, logger, mw, o)
+	vendorSet, err := vendors.New(cfg.Vendors, vendors.Deps{
+		Redis: o.redis, Registerer: reg, Usage: store.NewVendorUsage(pool), Logger: logger,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	client, err := newClient(cfg, pool, logger, mw, vendorSet, o)
 	if err != nil {
 		return fail(err)
 	}
@@ -99,9 +107,17 @@ func Run(ctx context.Context, cfg config.Worker, pool *pgxpool.Pool, logger *slo
 	statsCtx, stopStats := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { stats.Run(statsCtx, o.statsInterval, logger) })
+	// Usage accounting outlives the jobs: it stops after River, with a
+	// final flush of what the last jobs spent.
+	wg.Go(func() {
+		if err := vendorSet.Run(statsCtx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Warn("vendor usage accounting stopped", slog.Any("error", err))
+		}
+	})
 
 	logger.InfoContext(ctx, "worker started",
-		slog.String("addr", addr), slog.String("queues", config.FormatQueues(cfg.Queues)))
+		slog.String("addr", addr), slog.String("queues", config.FormatQueues(cfg.Queues)),
+		slog.Any("vendors", vendorSet.Configured()))
 
 	var serveFailed error
 	select {
@@ -135,9 +151,9 @@ func withDefaults(cfg config.Worker) config.Worker {
 
 // newClient builds the River client of the worker: every platform kind plus
 // the caller's, the middleware first in the chain, the periodic jobs.
-func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *Middleware, o options) (*river.Client[pgx.Tx], error) {
+func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *Middleware, vendorSet *vendors.Set, o options) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	if err := jobs.Register(workers, jobs.Deps{Pool: pool, Logger: logger}); err != nil {
+	if err := jobs.Register(workers, jobs.Deps{Pool: pool, Logger: logger, Vendors: vendorSet}); err != nil {
 		return nil, err
 	}
 	for _, register := range o.register {
