@@ -110,9 +110,9 @@ func NewClient(cfg Config) (*Client, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	var rt http.RoundTripper = limitTransport{next: base, max: cfg.MaxResponseBytes}
+	var rt http.RoundTripper = guard.LimitResponses(base, cfg.MaxResponseBytes)
 	if cfg.Guard != nil {
-		rt = cfg.Guard.Transport(Bucket, rt, c.classify)
+		rt = cfg.Guard.Transport(Bucket, rt, guard.SDKClassify(Vendor, maxErrorBody, classifyResponse))
 	}
 	hc.Transport = rt
 

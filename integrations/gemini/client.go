@@ -115,9 +115,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	// The size bound sits under the guard, so an oversized answer reaches
 	// the guard as a failed attempt and counts towards the breaker.
-	var rt http.RoundTripper = limitTransport{next: base, max: cfg.MaxResponseBytes}
+	var rt http.RoundTripper = guard.LimitResponses(base, cfg.MaxResponseBytes)
 	if cfg.Guard != nil {
-		rt = cfg.Guard.Transport(Bucket, rt, c.classify)
+		rt = cfg.Guard.Transport(Bucket, rt, guard.SDKClassify(Vendor, maxErrorBody, classifyResponse))
 	}
 	hc.Transport = rt
 

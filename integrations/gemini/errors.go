@@ -17,6 +17,10 @@ import (
 	"github.com/rtgs/sales-automation/integrations/guard"
 )
 
+// ErrResponseTooLarge is the cause inside the TransientError of an answer
+// longer than Config.MaxResponseBytes.
+var ErrResponseTooLarge = guard.ErrBodyTooLarge
+
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 64 << 10
 

@@ -84,7 +84,7 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 	// another type is not an answer Google sent (a proxy's, a captive
 	// portal's), so it is refused here as the guard's classify refuses it.
 	if h := resp.SDKHTTPResponse; h != nil && h.Headers != nil {
-		if err := checkContentType(h.Headers.Get("Content-Type")); err != nil {
+		if err := guard.CheckJSONContentType(h.Headers.Get("Content-Type")); err != nil {
 			return Response{}, &guard.TransientError{Vendor: Vendor, Status: 200, Err: err}
 		}
 	}

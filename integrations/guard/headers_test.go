@@ -1,7 +1,10 @@
 package guard
 
 import (
+	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,5 +118,29 @@ func TestTruncate(t *testing.T) {
 		if got := Truncate(tt.in, tt.n); got != tt.want || len(got) > tt.n {
 			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
+	}
+}
+
+func TestLimitResponses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+		max  int64
+		err  error
+	}{
+		{"under", "abc", 5, nil},
+		{"exactly", "abcde", 5, nil},
+		{"over", "abcdef", 5, ErrBodyTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := &limitedBody{rc: io.NopCloser(strings.NewReader(tt.body)), left: tt.max}
+			got, err := io.ReadAll(b)
+			if !errors.Is(err, tt.err) || (tt.err == nil && string(got) != tt.body) {
+				t.Fatalf("ReadAll = %q, %v; want %q, %v", got, err, tt.body, tt.err)
+			}
+		})
 	}
 }

@@ -15,7 +15,7 @@ import (
 // decides.
 func TestClassifyRestoresBody(t *testing.T) {
 	t.Parallel()
-	c := &Client{}
+	classify := guard.SDKClassify(Vendor, maxErrorBody, classifyResponse)
 	long := `{"error":{"code":400,"status":"INVALID_ARGUMENT","message":"` + strings.Repeat("x", maxErrorBody) + `"}}`
 	tests := []struct {
 		name   string
@@ -34,7 +34,7 @@ func TestClassifyRestoresBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			resp := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {tt.ctype}}, Body: io.NopCloser(strings.NewReader(tt.body))}
-			err := c.classify(resp)
+			err := classify(resp)
 			var (
 				rl *guard.RateLimitError
 				ae *guard.APIError
@@ -50,30 +50,6 @@ func TestClassifyRestoresBody(t *testing.T) {
 			got, _ := io.ReadAll(resp.Body)
 			if string(got) != tt.body {
 				t.Errorf("body after classify is %d bytes, want the original %d", len(got), len(tt.body))
-			}
-		})
-	}
-}
-
-func TestLimitedBody(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		body string
-		max  int64
-		err  error
-	}{
-		{"under", "abc", 5, nil},
-		{"exactly", "abcde", 5, nil},
-		{"over", "abcdef", 5, ErrResponseTooLarge},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			b := &limitedBody{rc: io.NopCloser(strings.NewReader(tt.body)), left: tt.max}
-			got, err := io.ReadAll(b)
-			if !errors.Is(err, tt.err) || (tt.err == nil && string(got) != tt.body) {
-				t.Fatalf("ReadAll = %q, %v; want %q, %v", got, err, tt.body, tt.err)
 			}
 		})
 	}
