@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rtgs/sales-automation/internal/auth"
+	"github.com/rtgs/sales-automation/internal/contacts"
 	"github.com/rtgs/sales-automation/internal/obs"
 	"github.com/rtgs/sales-automation/internal/store"
 )
@@ -46,12 +47,23 @@ func problem(status int, code, detail string, details ...*huma.ErrorDetail) *hum
 // whose text never reaches the client.
 func domainError(err error) *huma.ErrorModel {
 	var ve *auth.ValidationError
+	var cve *contacts.ValidationError
+	var cce *contacts.ConflictError
 	var se huma.StatusError
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &ve):
 		return problem(http.StatusUnprocessableEntity, codeInvalid, "validation failed",
 			&huma.ErrorDetail{Location: "body." + ve.Field, Message: ve.Reason})
+	case errors.As(err, &cve):
+		details := make([]*huma.ErrorDetail, len(cve.Fields))
+		for i, f := range cve.Fields {
+			details[i] = &huma.ErrorDetail{Location: cve.In + "." + f.Field, Message: f.Reason}
+		}
+		return problem(http.StatusUnprocessableEntity, codeInvalid, "validation failed", details...)
+	case errors.As(err, &cce):
+		return problem(http.StatusConflict, codeConflict, "conflicts with an existing resource",
+			&huma.ErrorDetail{Location: "body." + cce.Field, Message: "already in use", Value: cce.Value})
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, rivertype.ErrNotFound):
 		return problem(http.StatusNotFound, codeNotFound, "no such resource")
 	case errors.Is(err, store.ErrConflict):

@@ -103,6 +103,9 @@ func (s *Server) registerRoutes() {
 	s.registerQueues()
 	s.registerUsage()
 	s.registerVendors()
+	s.registerContacts()
+	s.registerCompanies()
+	s.registerSuppressions()
 }
 
 // App exposes the Fiber app, for tests (app.Test) and benchmarks.

@@ -1,0 +1,253 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/rtgs/sales-automation/internal/auth"
+	"github.com/rtgs/sales-automation/internal/contacts"
+	"github.com/rtgs/sales-automation/internal/store"
+)
+
+// Contact is a contact as the API shows it.
+type Contact struct {
+	ID               uuid.UUID       `json:"id"`
+	Email            string          `json:"email"`
+	FirstName        string          `json:"first_name"`
+	LastName         string          `json:"last_name"`
+	Title            string          `json:"title"`
+	Seniority        string          `json:"seniority"`
+	Phone            string          `json:"phone"`
+	LinkedInURL      string          `json:"linkedin_url"`
+	CompanyID        *uuid.UUID      `json:"company_id,omitempty"`
+	CompanyName      string          `json:"company_name"`
+	Domain           string          `json:"domain" doc:"The company's domain, normalised."`
+	Country          string          `json:"country"`
+	Timezone         string          `json:"timezone"`
+	Tags             []string        `json:"tags"`
+	CustomFields     map[string]any  `json:"custom_fields"`
+	Source           string          `json:"source"`
+	ImportID         *uuid.UUID      `json:"import_id,omitempty"`
+	ICPProfileID     *uuid.UUID      `json:"icp_profile_id,omitempty"`
+	ICPScore         *int            `json:"icp_score,omitempty" doc:"0-100; absent until scored."`
+	ICPExplanation   json.RawMessage `json:"icp_explanation,omitempty" doc:"Which criteria matched and how much each weighed."`
+	ScoredAt         *time.Time      `json:"scored_at,omitempty"`
+	EnrichmentStatus string          `json:"enrichment_status" enum:"pending,enriched,not_found,failed"`
+	EnrichmentSource string          `json:"enrichment_source"`
+	EnrichmentError  string          `json:"enrichment_error,omitempty"`
+	Enrichment       json.RawMessage `json:"enrichment,omitempty" doc:"The vendor's raw payload; only on GET of one contact."`
+	EnrichedAt       *time.Time      `json:"enriched_at,omitempty"`
+	HubSpotID        *string         `json:"hubspot_id,omitempty"`
+	SyncStatus       string          `json:"sync_status" enum:"pending,synced,failed"`
+	SyncError        string          `json:"sync_error,omitempty"`
+	SyncedAt         *time.Time      `json:"synced_at,omitempty"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+}
+
+// ContactFields are the fields a client writes; the email is normalised
+// (trimmed, lower-cased) and the domain reduced to a bare host.
+type ContactFields struct {
+	FirstName    string         `json:"first_name,omitempty" maxLength:"200"`
+	LastName     string         `json:"last_name,omitempty" maxLength:"200"`
+	Title        string         `json:"title,omitempty" maxLength:"200"`
+	Seniority    string         `json:"seniority,omitempty" maxLength:"200"`
+	Phone        string         `json:"phone,omitempty" maxLength:"50" doc:"Digits with an optional leading +; spaces, dots, dashes and brackets are dropped."`
+	LinkedInURL  string         `json:"linkedin_url,omitempty" maxLength:"500"`
+	CompanyName  string         `json:"company_name,omitempty" maxLength:"200"`
+	Domain       string         `json:"domain,omitempty" maxLength:"500" doc:"Company domain or website; the company is linked, or created, by it. Default: the email's domain unless a free-mail provider."`
+	Country      string         `json:"country,omitempty" maxLength:"200"`
+	Timezone     string         `json:"timezone,omitempty" maxLength:"200"`
+	Tags         []string       `json:"tags,omitempty" maxItems:"50" doc:"Lower-cased; repeats dropped."`
+	CustomFields map[string]any `json:"custom_fields,omitempty" maxProperties:"100"`
+	Source       string         `json:"source,omitempty" maxLength:"500"`
+}
+
+// CreateContactRequest creates a contact.
+type CreateContactRequest struct {
+	Body struct {
+		Email     string     `json:"email" minLength:"1" maxLength:"320"`
+		CompanyID *uuid.UUID `json:"company_id,omitempty" doc:"Link this existing company instead of one found by domain."`
+		ContactFields
+	}
+}
+
+// PatchContactRequest changes the fields it carries and keeps the others,
+// with JSON merge patch semantics: null clears a field (and is refused for
+// email), custom_fields merges key by key.
+type PatchContactRequest struct {
+	ID   uuid.UUID `path:"id" doc:"Contact id"`
+	Body struct {
+		Email        Nullable[string]         `json:"email,omitempty" maxLength:"320"`
+		FirstName    Nullable[string]         `json:"first_name,omitempty" maxLength:"200"`
+		LastName     Nullable[string]         `json:"last_name,omitempty" maxLength:"200"`
+		Title        Nullable[string]         `json:"title,omitempty" maxLength:"200"`
+		Seniority    Nullable[string]         `json:"seniority,omitempty" maxLength:"200"`
+		Phone        Nullable[string]         `json:"phone,omitempty" maxLength:"50"`
+		LinkedInURL  Nullable[string]         `json:"linkedin_url,omitempty" maxLength:"500"`
+		CompanyID    Nullable[uuid.UUID]      `json:"company_id,omitempty" doc:"Another company, or null to unlink."`
+		CompanyName  Nullable[string]         `json:"company_name,omitempty" maxLength:"200"`
+		Domain       Nullable[string]         `json:"domain,omitempty" maxLength:"500" doc:"A new domain relinks the company; null or \"\" unlinks it."`
+		Country      Nullable[string]         `json:"country,omitempty" maxLength:"200"`
+		Timezone     Nullable[string]         `json:"timezone,omitempty" maxLength:"200"`
+		Tags         Nullable[[]string]       `json:"tags,omitempty" maxItems:"50" doc:"Replaces the tags."`
+		CustomFields Nullable[map[string]any] `json:"custom_fields,omitempty" maxProperties:"100" doc:"Merged into the stored object (RFC 7396): a null value removes its key, null removes them all."`
+		Source       Nullable[string]         `json:"source,omitempty" maxLength:"500"`
+	}
+}
+
+// ContactListRequest filters and pages through contacts.
+type ContactListRequest struct {
+	Email            string             `query:"email" maxLength:"320" doc:"Exactly this address (normalised before matching)."`
+	Domain           string             `query:"domain" maxLength:"500"`
+	CompanyID        uuid.UUID          `query:"company_id"`
+	MinScore         OptionalParam[int] `query:"min_score" minimum:"0" maximum:"100" doc:"ICP score at least this; unscored contacts are left out."`
+	MaxScore         OptionalParam[int] `query:"max_score" minimum:"0" maximum:"100"`
+	EnrichmentStatus string             `query:"enrichment_status" enum:"pending,enriched,not_found,failed"`
+	Tags             []string           `query:"tags" maxItems:"20" doc:"Comma-separated; contacts carrying all of them."`
+	CreatedAfter     time.Time          `query:"created_after" doc:"Created at or after this time."`
+	CreatedBefore    time.Time          `query:"created_before" doc:"Created before this time."`
+	SortParams
+	PageParams
+}
+
+// ContactResponse is one contact.
+type ContactResponse struct {
+	Body Contact
+}
+
+// CreatedContactResponse is a new contact and where it lives.
+type CreatedContactResponse struct {
+	Location string `header:"Location"`
+	Body     Contact
+}
+
+// ContactListResponse is a page of contacts.
+type ContactListResponse struct {
+	Body struct {
+		Items      []Contact `json:"items"`
+		NextCursor string    `json:"next_cursor,omitempty" doc:"Pass as cursor to read the next page; absent on the last page."`
+	}
+}
+
+// ContactIDParam names one contact.
+type ContactIDParam struct {
+	ID uuid.UUID `path:"id" doc:"Contact id"`
+}
+
+func (s *Server) registerContacts() {
+	svc := contacts.NewService(s.pool)
+	read := map[string]any{metaScope: auth.ContactsRead}
+	write := map[string]any{metaScope: auth.ContactsWrite}
+	tags := []string{"contacts"}
+	register(s, huma.Operation{
+		OperationID: "create-contact", Method: http.MethodPost, Path: "/api/v1/contacts",
+		Summary: "Create a contact", Tags: tags, Metadata: write, DefaultStatus: http.StatusCreated,
+		Description: "The email is normalised and must be new (409 otherwise) and not suppressed (422). " +
+			"The company is linked by company_id, or by domain, created on first sight, in the same transaction.",
+	}, func(ctx context.Context, in *CreateContactRequest) (*CreatedContactResponse, error) {
+		b := in.Body
+		c, err := svc.CreateContact(ctx, contacts.ContactInput{
+			Email: b.Email, FirstName: b.FirstName, LastName: b.LastName, Title: b.Title, Seniority: b.Seniority,
+			Phone: b.Phone, LinkedInURL: b.LinkedInURL, CompanyID: b.CompanyID, CompanyName: b.CompanyName,
+			Domain: b.Domain, Country: b.Country, Timezone: b.Timezone, Tags: b.Tags, CustomFields: b.CustomFields,
+			Source: b.Source,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &CreatedContactResponse{Location: "/api/v1/contacts/" + c.ID.String(), Body: contactView(c, false)}, nil
+	})
+	register(s, huma.Operation{
+		OperationID: "list-contacts", Method: http.MethodGet, Path: "/api/v1/contacts",
+		Summary: "List contacts", Tags: tags, Metadata: read,
+	}, func(ctx context.Context, in *ContactListRequest) (*ContactListResponse, error) {
+		page, err := in.page(in.PageParams)
+		if err != nil {
+			return nil, err
+		}
+		f := store.ContactFilter{
+			Email: optString(in.Email), Domain: optString(in.Domain), MinScore: in.MinScore.ptr(),
+			MaxScore: in.MaxScore.ptr(), EnrichmentStatus: optString(in.EnrichmentStatus), Tags: in.Tags,
+			CreatedAfter: optTime(in.CreatedAfter), CreatedBefore: optTime(in.CreatedBefore),
+		}
+		if in.CompanyID != uuid.Nil {
+			f.CompanyID = &in.CompanyID
+		}
+		rows, err := svc.ListContacts(ctx, f, page)
+		if err != nil {
+			return nil, err
+		}
+		out := &ContactListResponse{}
+		out.Body.Items = make([]Contact, 0, min(len(rows), in.Limit))
+		for i, c := range rows {
+			if i == in.Limit {
+				out.Body.NextCursor = in.next(rows[i-1].CreatedAt, rows[i-1].ID)
+				break
+			}
+			out.Body.Items = append(out.Body.Items, contactView(c, false))
+		}
+		return out, nil
+	})
+	register(s, huma.Operation{
+		OperationID: "get-contact", Method: http.MethodGet, Path: "/api/v1/contacts/{id}",
+		Summary: "Get a contact", Tags: tags, Metadata: read,
+	}, func(ctx context.Context, in *ContactIDParam) (*ContactResponse, error) {
+		c, err := svc.Contact(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &ContactResponse{Body: contactView(c, true)}, nil
+	})
+	register(s, huma.Operation{
+		OperationID: "patch-contact", Method: http.MethodPatch, Path: "/api/v1/contacts/{id}",
+		Summary: "Change a contact", Tags: tags, Metadata: write,
+		Description: "Fields absent from the body are kept. A new email is validated again and must be free.",
+	}, func(ctx context.Context, in *PatchContactRequest) (*ContactResponse, error) {
+		b := in.Body
+		c, err := svc.UpdateContact(ctx, in.ID, contacts.ContactPatch{
+			Email: b.Email.orZero(), FirstName: b.FirstName.orZero(), LastName: b.LastName.orZero(),
+			Title: b.Title.orZero(), Seniority: b.Seniority.orZero(), Phone: b.Phone.orZero(),
+			LinkedInURL: b.LinkedInURL.orZero(), CompanyIDSet: b.CompanyID.Set, CompanyID: b.CompanyID.ptr(),
+			CompanyName: b.CompanyName.orZero(), Domain: b.Domain.orZero(), Country: b.Country.orZero(),
+			Timezone: b.Timezone.orZero(), Tags: b.Tags.orZero(), CustomFields: b.CustomFields.Value,
+			ClearCustomFields: b.CustomFields.Null, Source: b.Source.orZero(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &ContactResponse{Body: contactView(c, true)}, nil
+	})
+	register(s, huma.Operation{
+		OperationID: "delete-contact", Method: http.MethodDelete, Path: "/api/v1/contacts/{id}",
+		Summary: "Delete a contact", Tags: tags, Metadata: write, DefaultStatus: http.StatusNoContent,
+		Description: "Removes the contact row. Full GDPR erasure (copies, queued jobs, suppression) is a later change.",
+	}, func(ctx context.Context, in *ContactIDParam) (*struct{}, error) {
+		return nil, svc.DeleteContact(ctx, in.ID)
+	})
+}
+
+func contactView(c store.Contact, detail bool) Contact {
+	v := Contact{
+		ID: c.ID, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Title: c.Title,
+		Seniority: c.Seniority, Phone: c.Phone, LinkedInURL: c.LinkedInURL, CompanyID: c.CompanyID,
+		CompanyName: c.CompanyName, Domain: c.Domain, Country: c.Country, Timezone: c.Timezone, Tags: c.Tags,
+		CustomFields: c.CustomFields, Source: c.Source, ImportID: c.ImportID, ICPProfileID: c.ICPProfileID,
+		ICPScore: c.ICPScore, ScoredAt: c.ScoredAt, EnrichmentStatus: c.EnrichmentStatus,
+		EnrichmentSource: c.EnrichmentSource, EnrichmentError: c.EnrichmentError, EnrichedAt: c.EnrichedAt,
+		HubSpotID: c.HubSpotID, SyncStatus: c.SyncStatus, SyncError: c.SyncError, SyncedAt: c.SyncedAt,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if c.ICPScore != nil {
+		v.ICPExplanation = c.ICPExplanation
+	}
+	if detail {
+		v.Enrichment = c.Enrichment
+	}
+	return v
+}
