@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,23 +68,7 @@ func (c *Client) classify(bucket string, resp *http.Response) error {
 // readJSON reads a success body, refusing wrong content types, bodies over
 // the limit and bodies that are not complete JSON values.
 func (c *Client) readJSON(resp *http.Response) ([]byte, error) {
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, fmt.Errorf("unexpected content type %q", ct)
-		}
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
-	}
-	if int64(len(b)) > c.maxBytes {
-		return nil, fmt.Errorf("response larger than %d bytes", c.maxBytes)
-	}
-	if !json.Valid(b) {
-		return nil, errors.New("malformed or truncated JSON body")
-	}
-	return b, nil
+	return guard.ReadJSON(resp, c.maxBytes)
 }
 
 func message(eb errorBody, raw []byte) string {

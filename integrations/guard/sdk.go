@@ -117,3 +117,26 @@ func CheckJSONContentType(contentType string) error {
 	}
 	return nil
 }
+
+// ReadJSON reads a success body of at most max bytes that must be a complete
+// JSON value of a JSON content type (an absent Content-Type is accepted, as
+// some vendors omit it). Its errors are plain: the caller decides how a bad
+// answer counts.
+func ReadJSON(resp *http.Response, max int64) ([]byte, error) {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		if err := CheckJSONContentType(ct); err != nil {
+			return nil, err
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("response larger than %d bytes", max)
+	}
+	if !json.Valid(b) {
+		return nil, errors.New("malformed or truncated JSON body")
+	}
+	return b, nil
+}
