@@ -111,15 +111,9 @@ func (s *Server) listAPIKeys(ctx context.Context, in *APIKeyListRequest) (*APIKe
 		return nil, err
 	}
 	out := &APIKeyListResponse{}
-	out.Body.Items = make([]APIKey, 0, len(keys))
-	for i, k := range keys {
-		if i == in.Limit {
-			last := keys[i-1]
-			out.Body.NextCursor = encodeCursor(store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
-			break
-		}
-		out.Body.Items = append(out.Body.Items, apiKeyView(k))
-	}
+	out.Body.Items, out.Body.NextCursor = trimPage(keys, in.Limit, apiKeyView, func(k store.APIKey) string {
+		return encodeCursor(store.Cursor{CreatedAt: k.CreatedAt, ID: k.ID})
+	})
 	return out, nil
 }
 

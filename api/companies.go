@@ -129,14 +129,9 @@ func (s *Server) registerCompanies() {
 			return nil, err
 		}
 		out := &CompanyListResponse{}
-		out.Body.Items = make([]Company, 0, min(len(rows), in.Limit))
-		for i, c := range rows {
-			if i == in.Limit {
-				out.Body.NextCursor = in.next(rows[i-1].CreatedAt, rows[i-1].ID)
-				break
-			}
-			out.Body.Items = append(out.Body.Items, companyView(c, false))
-		}
+		out.Body.Items, out.Body.NextCursor = trimPage(rows, in.Limit,
+			func(c store.Company) Company { return companyView(c, false) },
+			func(c store.Company) string { return in.next(c.CreatedAt, c.ID) })
 		return out, nil
 	})
 	register(s, huma.Operation{

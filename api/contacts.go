@@ -184,14 +184,9 @@ func (s *Server) registerContacts() {
 			return nil, err
 		}
 		out := &ContactListResponse{}
-		out.Body.Items = make([]Contact, 0, min(len(rows), in.Limit))
-		for i, c := range rows {
-			if i == in.Limit {
-				out.Body.NextCursor = in.next(rows[i-1].CreatedAt, rows[i-1].ID)
-				break
-			}
-			out.Body.Items = append(out.Body.Items, contactView(c, false))
-		}
+		out.Body.Items, out.Body.NextCursor = trimPage(rows, in.Limit,
+			func(c store.Contact) Contact { return contactView(c, false) },
+			func(c store.Contact) string { return in.next(c.CreatedAt, c.ID) })
 		return out, nil
 	})
 	register(s, huma.Operation{

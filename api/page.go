@@ -48,3 +48,17 @@ func badCursor(v string) error {
 	return problem(http.StatusBadRequest, codeInvalid, "invalid cursor",
 		&huma.ErrorDetail{Location: "query.cursor", Message: "not a cursor returned by this list", Value: v})
 }
+
+// trimPage turns rows fetched with limit+1 into at most limit views and, when
+// the extra row shows there is more, the cursor of the next page taken from
+// the last row kept.
+func trimPage[R, V any](rows []R, limit int, view func(R) V, cursor func(R) string) (items []V, next string) {
+	items = make([]V, 0, min(len(rows), limit))
+	for i, r := range rows {
+		if i == limit {
+			return items, cursor(rows[i-1])
+		}
+		items = append(items, view(r))
+	}
+	return items, ""
+}

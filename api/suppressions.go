@@ -99,14 +99,8 @@ func (s *Server) registerSuppressions() {
 			return nil, err
 		}
 		out := &SuppressionListResponse{}
-		out.Body.Items = make([]Suppression, 0, min(len(rows), in.Limit))
-		for i, sup := range rows {
-			if i == in.Limit {
-				out.Body.NextCursor = in.next(rows[i-1].CreatedAt, rows[i-1].ID)
-				break
-			}
-			out.Body.Items = append(out.Body.Items, suppressionView(sup))
-		}
+		out.Body.Items, out.Body.NextCursor = trimPage(rows, in.Limit, suppressionView,
+			func(sup store.Suppression) string { return in.next(sup.CreatedAt, sup.ID) })
 		return out, nil
 	})
 	register(s, huma.Operation{
