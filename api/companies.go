@@ -97,7 +97,7 @@ type CompanyIDParam struct {
 }
 
 func (s *Server) registerCompanies() {
-	svc := contacts.NewService(s.pool)
+	svc := s.contacts
 	read := map[string]any{metaScope: auth.ContactsRead}
 	write := map[string]any{metaScope: auth.ContactsWrite}
 	tags := []string{"companies"}

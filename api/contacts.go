@@ -3,15 +3,18 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/contacts"
 	"github.com/rtgs/sales-automation/internal/store"
+	"github.com/rtgs/sales-automation/jobs"
 )
 
 // Contact is a contact as the API shows it.
@@ -140,8 +143,21 @@ type ContactIDParam struct {
 	ID uuid.UUID `path:"id" doc:"Contact id"`
 }
 
+// newContactService builds the one contacts service every handler shares.
+// A created contact is enqueued for enrichment in its own transaction, so
+// no contact exists without its job.
+func (s *Server) newContactService() *contacts.Service {
+	return contacts.NewService(s.pool, contacts.WithContactCreated(
+		func(ctx context.Context, tx pgx.Tx, c store.Contact) error {
+			if _, err := s.river.InsertTx(ctx, tx, jobs.EnrichContactArgs{ContactID: c.ID}, nil); err != nil {
+				return fmt.Errorf("enqueue enrichment: %w", err)
+			}
+			return nil
+		}))
+}
+
 func (s *Server) registerContacts() {
-	svc := contacts.NewService(s.pool)
+	svc := s.contacts
 	read := map[string]any{metaScope: auth.ContactsRead}
 	write := map[string]any{metaScope: auth.ContactsWrite}
 	tags := []string{"contacts"}

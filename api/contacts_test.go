@@ -264,4 +264,15 @@ func TestCreateContactIdempotent(t *testing.T) {
 	if n := countRows(t, b, "contacts"); n != 1 {
 		t.Errorf("contacts = %d, want 1", n)
 	}
+	// The contact's enrichment was enqueued with it, once, carrying its id
+	// and no PII.
+	var jobs int
+	var args string
+	if err := b.pool.QueryRow(context.Background(),
+		`SELECT count(*), min(args::text) FROM river_job WHERE kind = 'enrich_contact'`).Scan(&jobs, &args); err != nil {
+		t.Fatal(err)
+	}
+	if id := decode[contactJSON](t, first).ID; jobs != 1 || !strings.Contains(args, id) || strings.Contains(args, "@") {
+		t.Errorf("enrich_contact jobs = %d with args %s; want 1 naming contact %s and no email", jobs, args, id)
+	}
 }

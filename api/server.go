@@ -22,6 +22,7 @@ import (
 
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/config"
+	"github.com/rtgs/sales-automation/internal/contacts"
 	"github.com/rtgs/sales-automation/internal/obs"
 	"github.com/rtgs/sales-automation/internal/ratelimit"
 	"github.com/rtgs/sales-automation/internal/store"
@@ -40,15 +41,16 @@ type Deps struct {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg     config.API
-	pool    *pgxpool.Pool
-	river   *river.Client[pgx.Tx]
-	auth    *auth.Service
-	limiter ratelimit.Limiter
-	logger  *slog.Logger
-	reg     *prometheus.Registry
-	metrics *obs.HTTPMetrics
-	idem    *store.IdempotencyKeys
+	cfg      config.API
+	pool     *pgxpool.Pool
+	river    *river.Client[pgx.Tx]
+	auth     *auth.Service
+	limiter  ratelimit.Limiter
+	logger   *slog.Logger
+	reg      *prometheus.Registry
+	metrics  *obs.HTTPMetrics
+	idem     *store.IdempotencyKeys
+	contacts *contacts.Service
 
 	app     *fiber.App
 	api     huma.API
@@ -65,6 +67,7 @@ func New(d Deps) (*Server, error) {
 		logger: d.Logger, reg: d.Registry, metrics: obs.NewHTTPMetrics(d.Registry),
 		idem: store.NewIdempotencyKeys(d.Pool),
 	}
+	s.contacts = s.newContactService()
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewLocal(d.Config.RateLimitPerMinute)
 	}

@@ -62,7 +62,7 @@ type SuppressionIDParam struct {
 }
 
 func (s *Server) registerSuppressions() {
-	svc := contacts.NewService(s.pool)
+	svc := s.contacts
 	read := map[string]any{metaScope: auth.ContactsRead}
 	write := map[string]any{metaScope: auth.ContactsWrite}
 	tags := []string{"suppressions"}
