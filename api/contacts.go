@@ -147,7 +147,8 @@ type ContactIDParam struct {
 // A created contact is enqueued for enrichment in its own transaction, so
 // no contact exists without its job.
 func (s *Server) newContactService() *contacts.Service {
-	return contacts.NewService(s.pool, contacts.WithContactCreated(
+	hasher := contacts.NewHasher([]byte(s.cfg.SuppressionKey.Reveal()))
+	return contacts.NewService(s.pool, hasher, contacts.WithContactCreated(
 		func(ctx context.Context, tx pgx.Tx, c store.Contact) error {
 			if _, err := s.river.InsertTx(ctx, tx, jobs.EnrichContactArgs{ContactID: c.ID}, nil); err != nil {
 				return fmt.Errorf("enqueue enrichment: %w", err)

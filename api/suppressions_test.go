@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/contacts"
 )
 
@@ -68,7 +69,7 @@ func TestSuppressionBadInput(t *testing.T) {
 	b := setup(t)
 	var erased string
 	if err := b.pool.QueryRow(context.Background(), `INSERT INTO suppressions (kind, value_hash, reason) VALUES ('email', $1, 'erased') RETURNING id`,
-		contacts.SuppressionHash("email", "erased@acme.com")).Scan(&erased); err != nil {
+		contacts.NewHasher([]byte(config.DevSuppressionKey)).Hash("email", "erased@acme.com")).Scan(&erased); err != nil {
 		t.Fatal(err)
 	}
 	post := func(body string) request {

@@ -43,7 +43,14 @@ type Common struct {
 	MaxConns    int
 	RedisURL    Secret
 	LogLevel    slog.Level
+	// SuppressionKey keys the hashes suppressions are matched on; every
+	// process of one deployment must share it.
+	SuppressionKey Secret
 }
+
+// DevSuppressionKey is the suppression hash key of development runs that
+// set none. It is public, so production refuses it.
+const DevSuppressionKey = "rtgs-development-suppression-key-not-secret"
 
 func readCommon(r *reader) Common {
 	c := Common{
@@ -54,6 +61,16 @@ func readCommon(r *reader) Common {
 		MaxConns: r.Int("DATABASE_MAX_CONNS", 20, 2, 1000, "connection pool size per process"),
 		RedisURL: Secret(r.URL("REDIS_URL", "", []string{"redis", "rediss"},
 			"Redis URL for shared rate limits; empty runs without Redis (limits kept in process)")),
+	}
+	c.SuppressionKey = Secret(r.String("SUPPRESSION_HASH_KEY", "",
+		"HMAC key (at least 32 bytes) of suppression hashes, shared by every process; empty uses a public development key, refused in production"))
+	switch {
+	case c.SuppressionKey == "" && c.Env == EnvProduction:
+		r.fail("SUPPRESSION_HASH_KEY", "", "required when APP_ENV=production")
+	case c.SuppressionKey == "":
+		c.SuppressionKey = DevSuppressionKey
+	case len(c.SuppressionKey) < 32:
+		r.fail("SUPPRESSION_HASH_KEY", c.SuppressionKey.String(), "must be at least 32 bytes")
 	}
 	lvl := r.OneOf("LOG_LEVEL", "info", []string{"debug", "info", "warn", "error"}, "log level: debug, info, warn or error")
 	_ = c.LogLevel.UnmarshalText([]byte(lvl))

@@ -36,6 +36,8 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"bad concurrency", map[string]string{"WORKER_QUEUES": "crm=lots"}, []string{"WORKER_QUEUES", "concurrency"}},
 		{"short jwt secret", map[string]string{"AUTH_JWT_SECRET": "short"}, []string{"AUTH_JWT_SECRET", "32 bytes"}},
 		{"production needs secret", map[string]string{"APP_ENV": "production"}, []string{"AUTH_JWT_SECRET", "required"}},
+		{"production needs suppression key", map[string]string{"APP_ENV": "production"}, []string{"SUPPRESSION_HASH_KEY", "required"}},
+		{"short suppression key", map[string]string{"SUPPRESSION_HASH_KEY": "short"}, []string{"SUPPRESSION_HASH_KEY", "32 bytes"}},
 		{"bad cors origin", map[string]string{"API_CORS_ORIGINS": "example.com"}, []string{"API_CORS_ORIGINS", "http"}},
 	}
 	for _, tt := range tests {

@@ -122,7 +122,7 @@ func (s *Service) CreateContact(ctx context.Context, in ContactInput) (store.Con
 	}
 	var out store.Contact
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := checkSuppressed(ctx, tx, "email", c.Email, c.Domain); err != nil {
+		if err := s.checkSuppressed(ctx, tx, "email", c.Email, c.Domain); err != nil {
 			return err
 		}
 		if err := linkCompany(ctx, tx, &c, in.CompanyID != nil, in.CompanyID, in.Domain != ""); err != nil {
@@ -223,12 +223,12 @@ func (s *Service) UpdateContact(ctx context.Context, id uuid.UUID, p ContactPatc
 			return err
 		}
 		if c.Email != oldEmail {
-			if err := checkSuppressed(ctx, tx, "email", c.Email); err != nil {
+			if err := s.checkSuppressed(ctx, tx, "email", c.Email); err != nil {
 				return err
 			}
 		}
 		if c.Domain != oldDomain && c.Domain != "" {
-			if err := checkSuppressed(ctx, tx, "domain", "", c.Domain); err != nil {
+			if err := s.checkSuppressed(ctx, tx, "domain", "", c.Domain); err != nil {
 				return err
 			}
 		}

@@ -2,7 +2,6 @@ package contacts
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -16,6 +15,7 @@ import (
 // write that touches more than one row runs in one transaction.
 type Service struct {
 	pool           *pgxpool.Pool
+	hasher         Hasher
 	contactCreated func(ctx context.Context, tx pgx.Tx, c store.Contact) error
 }
 
@@ -30,9 +30,10 @@ func WithContactCreated(fn func(ctx context.Context, tx pgx.Tx, c store.Contact)
 	return func(s *Service) { s.contactCreated = fn }
 }
 
-// NewService returns the service writing through pool.
-func NewService(pool *pgxpool.Pool, opts ...Option) *Service {
-	s := &Service{pool: pool}
+// NewService returns the service writing through pool, hashing suppression
+// entries with hasher.
+func NewService(pool *pgxpool.Pool, hasher Hasher, opts ...Option) *Service {
+	s := &Service{pool: pool, hasher: hasher}
 	for _, o := range opts {
 		o(s)
 	}
@@ -50,25 +51,31 @@ const (
 	KindDomain = "domain"
 )
 
-// SuppressionHash is the value_hash of a normalised value of kind: what the
-// suppression list is matched on, so an erased address can stay suppressed
-// without being stored. It is a plain SHA-256 of kind, a NUL and the value
-// for now; it becomes an HMAC under a configured key once config carries
-// one (a plain hash of an address can be reversed by guessing addresses).
-func SuppressionHash(kind, value string) []byte {
-	h := sha256.New()
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write([]byte(value))
-	return h.Sum(nil)
+// checkSuppressed is CheckSuppressed with the service's hasher.
+func (s *Service) checkSuppressed(ctx context.Context, db store.DBTX, field, email string, domains ...string) error {
+	return CheckSuppressed(ctx, db, s.hasher, field, email, domains...)
 }
 
-// checkSuppressed returns a ValidationError on field when email or any of
+// CheckSuppressed returns a ValidationError on field when email or any of
 // domains (or a parent of one) is suppressed.
-func checkSuppressed(ctx context.Context, db store.DBTX, field, email string, domains ...string) error {
+func CheckSuppressed(ctx context.Context, db store.DBTX, h Hasher, field, email string, domains ...string) error {
+	_, err := store.NewSuppressions(db).FirstMatch(ctx, SuppressionKeys(h, email, domains...))
+	switch {
+	case err == nil:
+		return invalid("body", field, ReasonSuppressed)
+	case isNotFound(err):
+		return nil
+	default:
+		return fmt.Errorf("check suppression: %w", err)
+	}
+}
+
+// SuppressionKeys are the entries that would suppress email or any of
+// domains: the address, its domain and every parent of each domain.
+func SuppressionKeys(h Hasher, email string, domains ...string) []store.SuppressionKey {
 	var keys []store.SuppressionKey
 	if email != "" {
-		keys = append(keys, store.SuppressionKey{Kind: KindEmail, Hash: SuppressionHash(KindEmail, email)})
+		keys = append(keys, store.SuppressionKey{Kind: KindEmail, Hash: h.Hash(KindEmail, email)})
 		domains = append(domains, EmailDomain(email))
 	}
 	seen := map[string]bool{}
@@ -79,19 +86,11 @@ func checkSuppressed(ctx context.Context, db store.DBTX, field, email string, do
 		for _, sfx := range domainSuffixes(d) {
 			if !seen[sfx] {
 				seen[sfx] = true
-				keys = append(keys, store.SuppressionKey{Kind: KindDomain, Hash: SuppressionHash(KindDomain, sfx)})
+				keys = append(keys, store.SuppressionKey{Kind: KindDomain, Hash: h.Hash(KindDomain, sfx)})
 			}
 		}
 	}
-	_, err := store.NewSuppressions(db).FirstMatch(ctx, keys)
-	switch {
-	case err == nil:
-		return invalid("body", field, ReasonSuppressed)
-	case isNotFound(err):
-		return nil
-	default:
-		return fmt.Errorf("check suppression: %w", err)
-	}
+	return keys
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -29,7 +29,7 @@ func TestCreateContactHookSharesTransaction(t *testing.T) {
 	pool := dbtest.Pool(t)
 	boom := errors.New("enqueue failed")
 	var seen int
-	svc := contacts.NewService(pool, contacts.WithContactCreated(func(ctx context.Context, tx pgx.Tx, c store.Contact) error {
+	svc := contacts.NewService(pool, testHasher, contacts.WithContactCreated(func(ctx context.Context, tx pgx.Tx, c store.Contact) error {
 		seen = count(t, tx, "contacts")
 		return boom
 	}))
@@ -47,7 +47,7 @@ func TestCreateContactHookSharesTransaction(t *testing.T) {
 func TestContactCompanyLinking(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc := contacts.NewService(dbtest.Pool(t))
+	svc := contacts.NewService(dbtest.Pool(t), testHasher)
 	co, err := svc.CreateCompany(ctx, contacts.CompanyInput{Domain: "acme.io", Name: "Acme"})
 	if err != nil {
 		t.Fatal(err)
@@ -75,3 +75,5 @@ func TestContactCompanyLinking(t *testing.T) {
 		t.Errorf("duplicate company: err = %v, want a ConflictError wrapping ErrConflict", err)
 	}
 }
+
+var testHasher = contacts.NewHasher([]byte("contacts-test-suppression-key-32-bytes"))

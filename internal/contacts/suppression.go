@@ -52,7 +52,7 @@ func (s *Service) AddSuppression(ctx context.Context, in SuppressionInput) (sup 
 		return store.Suppression{}, false, err
 	}
 	return store.NewSuppressions(s.pool).Add(ctx, store.Suppression{
-		Kind: in.Kind, Value: &value, ValueHash: SuppressionHash(in.Kind, value), Reason: reason, Source: source,
+		Kind: in.Kind, Value: &value, ValueHash: s.hasher.Hash(in.Kind, value), Reason: reason, Source: source,
 	})
 }
 
