@@ -201,7 +201,7 @@ func (s *Contacts) Delete(ctx context.Context, id uuid.UUID) error {
 
 // The list is one fixed statement per direction: every filter is an optional
 // predicate switched off by a NULL parameter, never SQL built from input.
-const contactListWhere = `SELECT ` + contactColumns + ` FROM contacts
+const contactFilterWhere = ` FROM contacts
 	WHERE ($1::text IS NULL OR email = $1)
 	  AND ($2::text IS NULL OR domain = $2)
 	  AND ($3::uuid IS NULL OR company_id = $3)
@@ -213,7 +213,8 @@ const contactListWhere = `SELECT ` + contactColumns + ` FROM contacts
 	  AND ($9::timestamptz IS NULL OR created_at < $9)`
 
 const (
-	contactListAsc = contactListWhere + `
+	contactListWhere = `SELECT ` + contactColumns + contactFilterWhere
+	contactListAsc   = contactListWhere + `
 	  AND ($10::timestamptz IS NULL OR (created_at, id) > ($10, $11::uuid))
 	ORDER BY created_at, id LIMIT $12`
 	contactListDesc = contactListWhere + `
@@ -247,6 +248,51 @@ func (s *Contacts) List(ctx context.Context, f ContactFilter, p ListPage) ([]Con
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contact, error) { return scanContact(r) })
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	return out, nil
+}
+
+// MatchingIDs returns the ids of up to limit contacts matching f, oldest
+// first: the selection of a bulk action over the list's filters.
+func (s *Contacts) MatchingIDs(ctx context.Context, f ContactFilter, limit int) ([]uuid.UUID, error) {
+	var tags []string
+	if len(f.Tags) > 0 {
+		tags = f.Tags
+	}
+	rows, err := s.db.Query(ctx, `SELECT id`+contactFilterWhere+` ORDER BY created_at, id LIMIT $10`,
+		pgx.QueryExecModeDescribeExec, f.Email, f.Domain, f.CompanyID, f.MinScore, f.MaxScore,
+		f.EnrichmentStatus, tags, f.CreatedAfter, f.CreatedBefore, limit)
+	if err != nil {
+		return nil, fmt.Errorf("select contacts: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("select contacts: %w", err)
+	}
+	return ids, nil
+}
+
+// ExistingIDs returns those of ids that name a contact, in the order given,
+// each once.
+func (s *Contacts) ExistingIDs(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT u.id FROM unnest($1::uuid[]) WITH ORDINALITY AS u (id, n)
+		WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.id = u.id)
+		ORDER BY u.n`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("check contact ids: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("check contact ids: %w", err)
+	}
+	seen := make(map[uuid.UUID]bool, len(found))
+	out := found[:0]
+	for _, id := range found {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
 	}
 	return out, nil
 }
