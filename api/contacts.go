@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/contacts"
@@ -144,17 +145,26 @@ type ContactIDParam struct {
 }
 
 // newContactService builds the one contacts service every handler shares.
-// A created contact is enqueued for enrichment in its own transaction, so
-// no contact exists without its job.
+// Created contacts are enqueued for enrichment in their own transaction, so
+// no contact exists without its job; concurrent creates share transactions
+// (group commit) unless API_GROUP_COMMIT_BATCH is 0.
 func (s *Server) newContactService() *contacts.Service {
 	hasher := contacts.NewHasher([]byte(s.cfg.SuppressionKey.Reveal()))
-	return contacts.NewService(s.pool, hasher, contacts.WithContactCreated(
-		func(ctx context.Context, tx pgx.Tx, c store.Contact) error {
-			if _, err := s.river.InsertTx(ctx, tx, jobs.EnrichContactArgs{ContactID: c.ID}, nil); err != nil {
+	opts := []contacts.Option{contacts.WithContactsCreated(
+		func(ctx context.Context, tx pgx.Tx, created []store.Contact) error {
+			params := make([]river.InsertManyParams, len(created))
+			for i, c := range created {
+				params[i] = river.InsertManyParams{Args: jobs.EnrichContactArgs{ContactID: c.ID}}
+			}
+			if _, err := s.river.InsertManyTx(ctx, tx, params); err != nil {
 				return fmt.Errorf("enqueue enrichment: %w", err)
 			}
 			return nil
-		}))
+		})}
+	if n := s.cfg.GroupCommitBatch; n > 0 {
+		opts = append(opts, contacts.WithGroupCommit(s.cfg.GroupCommitRunners, n, s.cfg.RequestTimeout))
+	}
+	return contacts.NewService(s.pool, hasher, opts...)
 }
 
 func (s *Server) registerContacts() {

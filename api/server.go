@@ -133,7 +133,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.logger.Info("api shutting down", slog.Duration("timeout", s.cfg.ShutdownTimeout))
-	if err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout); err != nil {
+	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+	s.contacts.Close() // after the handlers that use it have drained
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-errc

@@ -114,6 +114,8 @@ type API struct {
 	ShutdownTimeout    time.Duration
 	CORSOrigins        []string
 	RateLimitPerMinute int
+	GroupCommitBatch   int
+	GroupCommitRunners int
 	Auth               Auth
 	RiverUI            bool
 }
@@ -136,6 +138,10 @@ func readAPI(r *reader) API {
 			"comma-separated origins allowed by CORS; empty allows none")),
 		RateLimitPerMinute: r.Int("API_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000, "requests per minute allowed per API key"),
 		RiverUI:            r.Bool("RIVERUI_ENABLED", true, "serve River UI at /riverui"),
+		GroupCommitBatch: r.Int("API_GROUP_COMMIT_BATCH", 32, 0, 1000,
+			"most concurrent contact creates committed in one transaction (group commit); 0 commits each alone"),
+		GroupCommitRunners: r.Int("API_GROUP_COMMIT_RUNNERS", 2, 1, 100,
+			"transactions of coalesced creates in flight at once; fewer make bigger batches"),
 		Auth: Auth{
 			JWTSecret: Secret(r.String("AUTH_JWT_SECRET", "",
 				"HMAC secret for session JWTs (at least 32 bytes); empty makes a random one per process, refused in production")),

@@ -103,7 +103,7 @@ func normalizeDomainField(v *ValidationError, field, s string) string {
 
 // CreateContact validates in, refuses a suppressed address, links or
 // creates the company by domain and stores the contact, all in one
-// transaction. A taken email is a *ConflictError; bad input a
+// transaction (shared with concurrent creates under WithGroupCommit). A taken email is a *ConflictError; bad input a
 // *ValidationError naming each field.
 func (s *Service) CreateContact(ctx context.Context, in ContactInput) (store.Contact, error) {
 	v := &ValidationError{In: "body"}
@@ -120,24 +120,7 @@ func (s *Service) CreateContact(ctx context.Context, in ContactInput) (store.Con
 	if c.Domain == "" && in.CompanyID == nil && !IsFreeMail(EmailDomain(c.Email)) {
 		c.Domain = EmailDomain(c.Email)
 	}
-	var out store.Contact
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := s.checkSuppressed(ctx, tx, "email", c.Email, c.Domain); err != nil {
-			return err
-		}
-		if err := linkCompany(ctx, tx, &c, in.CompanyID != nil, in.CompanyID, in.Domain != ""); err != nil {
-			return err
-		}
-		var err error
-		if out, err = store.NewContacts(tx).Insert(ctx, c); err != nil {
-			return contactError(err, c.Email)
-		}
-		if s.contactCreated != nil {
-			return s.contactCreated(ctx, tx, out)
-		}
-		return nil
-	})
-	return out, err
+	return s.create(ctx, &pendingCreate{c: c, companyID: in.CompanyID, domainSent: in.Domain != ""})
 }
 
 // linkCompany points c at its company. With setID, c joins company id (or

@@ -8,26 +8,28 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rtgs/sales-automation/internal/groupcommit"
 	"github.com/rtgs/sales-automation/internal/store"
 )
 
 // Service applies the rules of contacts, companies and suppressions. Every
 // write that touches more than one row runs in one transaction.
 type Service struct {
-	pool           *pgxpool.Pool
-	hasher         Hasher
-	contactCreated func(ctx context.Context, tx pgx.Tx, c store.Contact) error
+	pool            *pgxpool.Pool
+	hasher          Hasher
+	contactsCreated func(ctx context.Context, tx pgx.Tx, created []store.Contact) error
+	group           *groupcommit.Group[*pendingCreate] // nil: each create commits alone
 }
 
 // Option configures a Service.
 type Option func(*Service)
 
-// WithContactCreated runs fn inside the transaction that creates a contact,
-// after its row is written; an error from fn rolls the contact back. It is
-// where the caller enqueues the contact's enrichment (River's InsertTx), so
-// a contact never exists without its job nor a job without its contact.
-func WithContactCreated(fn func(ctx context.Context, tx pgx.Tx, c store.Contact) error) Option {
-	return func(s *Service) { s.contactCreated = fn }
+// WithContactsCreated runs fn inside the transaction that creates contacts,
+// after their rows are written; an error from fn rolls them back. It is
+// where the caller enqueues their enrichment (River's InsertManyTx), so a
+// contact never exists without its job nor a job without its contact.
+func WithContactsCreated(fn func(ctx context.Context, tx pgx.Tx, created []store.Contact) error) Option {
+	return func(s *Service) { s.contactsCreated = fn }
 }
 
 // NewService returns the service writing through pool, hashing suppression

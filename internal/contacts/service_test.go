@@ -29,7 +29,7 @@ func TestCreateContactHookSharesTransaction(t *testing.T) {
 	pool := dbtest.Pool(t)
 	boom := errors.New("enqueue failed")
 	var seen int
-	svc := contacts.NewService(pool, testHasher, contacts.WithContactCreated(func(ctx context.Context, tx pgx.Tx, c store.Contact) error {
+	svc := contacts.NewService(pool, testHasher, contacts.WithContactsCreated(func(ctx context.Context, tx pgx.Tx, c []store.Contact) error {
 		seen = count(t, tx, "contacts")
 		return boom
 	}))
