@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -247,10 +249,52 @@ func (s *Server) registerContacts() {
 	})
 	register(s, huma.Operation{
 		OperationID: "delete-contact", Method: http.MethodDelete, Path: "/api/v1/contacts/{id}",
-		Summary: "Delete a contact", Tags: tags, Metadata: write, DefaultStatus: http.StatusNoContent,
-		Description: "Removes the contact row. Full GDPR erasure (copies, queued jobs, suppression) is a later change.",
+		Summary: "Erase a contact (GDPR)", Tags: tags, Metadata: write, DefaultStatus: http.StatusNoContent,
+		Description: "Erases the person in one transaction: the contact row with its raw enrichment, " +
+			"enrollments and YOLO decisions; the payloads of its campaign events (kept as {} without the contact); " +
+			"stored idempotent responses that would replay its data; and its jobs not yet run. " +
+			"The address is then suppressed as a keyed hash only (reason erased, never removable), " +
+			"so it cannot be created (422) or imported again; an audit entry records the id, no personal data. " +
+			"Copies already pushed to vendors (HubSpot, lemlist) are NOT deleted by this call. " +
+			"An unknown or already erased id is 404.",
 	}, func(ctx context.Context, in *ContactIDParam) (*struct{}, error) {
-		return nil, svc.DeleteContact(ctx, in.ID)
+		var actor *uuid.UUID
+		if p, ok := auth.PrincipalFrom(ctx); ok {
+			actor = &p.KeyID
+		}
+		return nil, svc.EraseContact(ctx, in.ID, actor)
+	})
+	register(s, huma.Operation{
+		OperationID: "export-contact", Method: http.MethodGet, Path: "/api/v1/contacts/{id}/export",
+		Summary: "Export everything held about a contact (GDPR)", Tags: tags, Metadata: read,
+		Description: "The contact with every field (raw enrichment, score explanation), its company, the import it " +
+			"came from, whether it is suppressed, its enrollments, campaign events, YOLO decisions and jobs. " +
+			"JSON by default; format=csv gives a key,value CSV download with formula-like cells neutralised.",
+		Responses: map[string]*huma.Response{"200": {Description: "The export.", Content: map[string]*huma.MediaType{
+			"application/json": {Schema: s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ContactExport](), true, "")},
+			"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString}},
+		}}},
+	}, func(ctx context.Context, in *ContactExportRequest) (*ContactExportResponse, error) {
+		e, err := svc.ExportContact(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := json.Marshal(contactExportView(e))
+		if err != nil {
+			return nil, fmt.Errorf("encode export: %w", err)
+		}
+		if in.Format != "csv" {
+			return &ContactExportResponse{ContentType: "application/json", Body: doc}, nil
+		}
+		var buf bytes.Buffer
+		if err := contacts.WriteKeyValueCSV(&buf, doc); err != nil {
+			return nil, err
+		}
+		return &ContactExportResponse{
+			ContentType:        "text/csv; charset=utf-8",
+			ContentDisposition: `attachment; filename="contact-` + in.ID.String() + `.csv"`,
+			Body:               buf.Bytes(),
+		}, nil
 	})
 }
 
@@ -272,4 +316,52 @@ func contactView(c store.Contact, detail bool) Contact {
 		v.Enrichment = c.Enrichment
 	}
 	return v
+}
+
+// ContactExportRequest names the contact to export and the format.
+type ContactExportRequest struct {
+	ID     uuid.UUID `path:"id" doc:"Contact id"`
+	Format string    `query:"format" enum:"json,csv" default:"json" doc:"csv: a key,value download, one row per field."`
+}
+
+// ContactExportResponse is the export, as JSON or CSV.
+type ContactExportResponse struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+// ContactExport is everything the platform holds about one contact.
+type ContactExport struct {
+	Contact        Contact                   `json:"contact" doc:"Every field, raw enrichment and score explanation included."`
+	Company        *Company                  `json:"company,omitempty"`
+	Import         *store.ContactImport      `json:"import,omitempty" doc:"The import the contact came from; absent when created by hand."`
+	Suppression    ExportSuppression         `json:"suppression"`
+	Enrollments    []store.ContactEnrollment `json:"enrollments"`
+	CampaignEvents []store.ContactEvent      `json:"campaign_events"`
+	YOLODecisions  []store.ContactDecision   `json:"yolo_decisions"`
+	Jobs           []store.ContactJob        `json:"jobs" doc:"Jobs whose arguments name the contact."`
+}
+
+// ExportSuppression says whether the contact's address is kept out.
+type ExportSuppression struct {
+	Suppressed bool       `json:"suppressed"`
+	Kind       string     `json:"kind,omitempty" doc:"email, or domain when kept out through its domain."`
+	Reason     string     `json:"reason,omitempty"`
+	Since      *time.Time `json:"since,omitempty"`
+}
+
+func contactExportView(e contacts.Export) ContactExport {
+	out := ContactExport{
+		Contact: contactView(e.Contact, true), Import: e.Import, Enrollments: e.Enrollments,
+		CampaignEvents: e.Events, YOLODecisions: e.Decisions, Jobs: e.Jobs,
+	}
+	if e.Company != nil {
+		c := companyView(*e.Company, true)
+		out.Company = &c
+	}
+	if sup := e.Suppression; sup != nil {
+		out.Suppression = ExportSuppression{Suppressed: true, Kind: sup.Kind, Reason: sup.Reason, Since: &sup.CreatedAt}
+	}
+	return out
 }

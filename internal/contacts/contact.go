@@ -176,13 +176,6 @@ func (s *Service) Contact(ctx context.Context, id uuid.UUID) (store.Contact, err
 	return store.NewContacts(s.pool).ByID(ctx, id)
 }
 
-// DeleteContact removes the contact with id, or returns store.ErrNotFound.
-// It is a plain delete: erasure of copies and the suppression it records
-// come with the GDPR work.
-func (s *Service) DeleteContact(ctx context.Context, id uuid.UUID) error {
-	return store.NewContacts(s.pool).Delete(ctx, id)
-}
-
 // UpdateContact applies p to the contact with id under its row lock, with
 // the rules of CreateContact for the fields p changes: a new email is
 // validated, checked against the suppression list and must be free; a new
