@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 PKGS    := ./...
 
-.PHONY: run test bench build vet fmt-check deploy-check clean env-table
+.PHONY: run test bench build vet fmt-check deploy-check clean env-table demo
 
 ## run: everything locally — Postgres found or started, migrations, api + worker, URLs and an admin key printed
 run: build
@@ -12,6 +12,10 @@ run: build
 ## test: vet, formatting and the whole test suite with the race detector against real Postgres and Redis
 test: vet fmt-check
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## demo: with `make run` going in another terminal, import the sample prospects and watch enrichment, scoring and CRM sync
+demo: build
+	$(BIN)/rtgs demo
 
 ## bench: whole-system figures, each beside its anchor measured in the same run
 bench:

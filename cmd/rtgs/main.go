@@ -24,6 +24,8 @@ Usage:
   rtgs dev                      run everything locally (Postgres found or started, migrations, api + worker)
   rtgs env [--markdown]         list every environment variable with its default
   rtgs vendorsim [--addr 127.0.0.1:8090] [--seed N] [--latency 0ms-0ms] [--error-rate 0] [--outage V,..]  serve the fake vendors
+  rtgs demo [--api URL] [--file CSV] [--wait 5m]   walk a running platform (make run) through the pipeline with the sample data
+  rtgs demo generate [--contacts N] [--companies N] [--seed N]   write the sample prospects CSV
 
 Configuration comes from environment variables; see 'rtgs env'.
 `
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return runEnv(rest, stdout)
 	case "vendorsim":
 		return runVendorsim(ctx, rest, stdout)
+	case "demo":
+		return runDemo(ctx, rest, lookup, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
