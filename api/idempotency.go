@@ -29,15 +29,17 @@ var credentialRoutes = []string{"/api/v1/auth", "/api/v1/api-keys"}
 // the same key from the same API key; the same key with a different request
 // is a 422, and a retry while the first is still running is a 409.
 // Routes whose responses are credentials (session tokens, new API keys) are
-// excluded: replaying them would mean storing the secret.
+// excluded: replaying them would mean storing the secret. So is the import
+// (importPath), whose body streams: hashing it here would read it whole
+// into memory. It honours Idempotency-Key itself, keeping the key on the
+// import in the upload's own transaction (api/imports.go).
 func (s *Server) idempotent(c *fiber.Ctx) error {
 	key := c.Get(headerIdempotencyKey)
-	if c.Method() != fiber.MethodPost || key == "" || hasAnyPrefix(c.Path(), credentialRoutes) {
+	if c.Method() != fiber.MethodPost || key == "" || hasAnyPrefix(c.Path(), credentialRoutes) || c.Path() == importPath {
 		return c.Next()
 	}
-	if len(key) > 255 || strings.IndexFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
-		return problem(fiber.StatusBadRequest, codeInvalid, "invalid Idempotency-Key",
-			&huma.ErrorDetail{Location: "header." + headerIdempotencyKey, Message: "must be 1 to 255 visible ASCII characters"})
+	if err := checkIdempotencyKey(key); err != nil {
+		return err
 	}
 	p, ok := auth.PrincipalFrom(c.UserContext())
 	if !ok {
@@ -100,6 +102,16 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	}
 	if err := s.idem.Complete(settle, p.KeyID, key, resp); err != nil {
 		obs.Logger(ctx, s.logger).Error("store idempotent response", slog.Any("error", err))
+	}
+	return nil
+}
+
+// checkIdempotencyKey refuses a key that is not 1 to 255 visible ASCII
+// characters.
+func checkIdempotencyKey(key string) error {
+	if len(key) > 255 || strings.IndexFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return problem(fiber.StatusBadRequest, codeInvalid, "invalid Idempotency-Key",
+			&huma.ErrorDetail{Location: "header." + headerIdempotencyKey, Message: "must be 1 to 255 visible ASCII characters"})
 	}
 	return nil
 }

@@ -80,12 +80,15 @@ func New(d Deps) (*Server, error) {
 		WriteTimeout:          d.Config.RequestTimeout + 5*time.Second,
 		IdleTimeout:           2 * time.Minute,
 		ReadBufferSize:        16 << 10, // room for large cookies and auth headers
+		StreamRequestBody:     true,     // the import streams; limitBody keeps BodyLimit on the rest
 	})
 	s.useMiddleware()
+	s.app.Use(s.limitBody)
 	s.routePublic()
 	s.app.Use("/api/", s.authenticate, s.rateLimit, s.idempotent)
 	s.api = humafiber.New(s.app, s.humaConfig())
 	s.api.UseMiddleware(s.requireScope)
+	s.api.UseMiddleware(s.rewindBody)
 	s.registerRoutes()
 	if d.Config.RiverUI {
 		ui, err := newRiverUI(d.River, d.Logger)
@@ -109,6 +112,10 @@ func (s *Server) registerRoutes() {
 	s.registerContacts()
 	s.registerCompanies()
 	s.registerSuppressions()
+	s.registerImports()
+	s.registerICPProfiles()
+	s.registerTriggers()
+	s.registerPipeline()
 }
 
 // App exposes the Fiber app, for tests (app.Test) and benchmarks.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/rtgs/sales-automation/internal/enrichment"
 	"github.com/rtgs/sales-automation/internal/store"
 )
 
@@ -35,10 +36,23 @@ type VendorUsage struct {
 	Credits     int64  `json:"credits" doc:"Credits the vendor reported spent."`
 }
 
-// UsageResponse lists usage by day, vendor and bucket.
+// CreditCeiling is an enrichment vendor's daily credit ceiling and what
+// the enrichment jobs spent against it today.
+type CreditCeiling struct {
+	Vendor       string    `json:"vendor"`
+	DailyCredits int64     `json:"daily_credits" doc:"The ceiling per UTC day, as the workers have it configured; 0 is none."`
+	SpentToday   int64     `json:"spent_today" doc:"Credits the enrichment jobs spent today (UTC), counted as they spend them."`
+	Remaining    *int64    `json:"remaining" doc:"What may still be spent today; null without a ceiling."`
+	SnoozedJobs  int64     `json:"snoozed_jobs" doc:"Enrichment jobs put off to the next UTC day by the ceiling today."`
+	ResetsAt     time.Time `json:"resets_at" doc:"The next UTC midnight, when the day's spend starts again from zero."`
+}
+
+// UsageResponse lists usage by day, vendor and bucket, and the enrichment
+// vendors' credit ceilings.
 type UsageResponse struct {
 	Body struct {
-		Items []VendorUsage `json:"items"`
+		Items          []VendorUsage   `json:"items"`
+		CreditCeilings []CreditCeiling `json:"credit_ceilings" doc:"Each enrichment vendor the workers spent credits with: its daily ceiling and today's spend."`
 	}
 }
 
@@ -48,10 +62,12 @@ func (s *Server) registerUsage() {
 		OperationID: "list-vendor-usage", Method: http.MethodGet, Path: "/api/v1/usage",
 		Summary: "Vendor usage per day",
 		Description: "Calls, errors, 429s and credits per vendor, bucket and UTC day, as every process's guards " +
-			"recorded them. At most 366 days per request. Any authenticated key may read it.",
+			"recorded them, and each enrichment vendor's daily credit ceiling with today's spend (reaching it " +
+			"snoozes enrichment to the next UTC day). At most 366 days per request. Any authenticated key may read it.",
 		Tags: []string{"vendors"},
 	}, func(ctx context.Context, in *UsageRequest) (*UsageResponse, error) {
-		from, to, err := usagePeriod(in, time.Now())
+		now := time.Now()
+		from, to, err := usagePeriod(in, now)
 		if err != nil {
 			return nil, err
 		}
@@ -66,6 +82,21 @@ func (s *Server) registerUsage() {
 				Vendor: r.Vendor, Bucket: r.Bucket, Day: r.Day.Format(time.DateOnly),
 				Calls: r.Calls, Errors: r.Errors, RateLimited: r.RateLimited, Credits: r.Credits,
 			}
+		}
+		days, err := enrichment.CreditDays(ctx, s.pool, now)
+		if err != nil {
+			return nil, err
+		}
+		out.Body.CreditCeilings = []CreditCeiling{}
+		for _, d := range days {
+			if in.Vendor != "" && d.Vendor != in.Vendor {
+				continue
+			}
+			c := CreditCeiling{Vendor: d.Vendor, DailyCredits: d.Ceiling, SpentToday: d.Spent, SnoozedJobs: d.Snoozes, ResetsAt: d.ResetsAt}
+			if r := d.Remaining(); r >= 0 {
+				c.Remaining = &r
+			}
+			out.Body.CreditCeilings = append(out.Body.CreditCeilings, c)
 		}
 		return out, nil
 	})

@@ -105,3 +105,54 @@ func TestUsageReportRefusesBadPeriods(t *testing.T) {
 		t.Errorf("without credentials: %d, want 401", r.status)
 	}
 }
+
+type ceilingsPage struct {
+	CreditCeilings []struct {
+		Vendor       string    `json:"vendor"`
+		DailyCredits int64     `json:"daily_credits"`
+		SpentToday   int64     `json:"spent_today"`
+		Remaining    *int64    `json:"remaining"`
+		SnoozedJobs  int64     `json:"snoozed_jobs"`
+		ResetsAt     time.Time `json:"resets_at"`
+	} `json:"credit_ceilings"`
+}
+
+// The enrichment vendors' ceilings as the workers last recorded them, with
+// today's spend: yesterday's spend does not count against today.
+func TestUsageReportShowsCreditCeilings(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.do(t, request{method: "GET", path: "/api/v1/usage", headers: bearer(b.reader)})
+	if got := decode[ceilingsPage](t, r).CreditCeilings; got == nil || len(got) != 0 {
+		t.Fatalf("ceilings before any spend = %v, want an empty list", got)
+	}
+
+	now := time.Now().UTC()
+	today, yesterday := now.Format(time.DateOnly), now.AddDate(0, 0, -1).Format(time.DateOnly)
+	if _, err := b.pool.Exec(context.Background(), `INSERT INTO enrichment_credits (vendor, day, spent, ceiling, snoozes) VALUES
+		('explorium', $1, 480, 500, 3), ('apollo', $2, 900, 1000, 0), ('apollo', $1::date - 2, 5, 1000, 0)`, today, yesterday); err != nil {
+		t.Fatal(err)
+	}
+	r = b.do(t, request{method: "GET", path: "/api/v1/usage", headers: bearer(b.reader)})
+	if r.status != http.StatusOK {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	got := decode[ceilingsPage](t, r).CreditCeilings
+	if len(got) != 2 {
+		t.Fatalf("ceilings %+v, want apollo and explorium", got)
+	}
+	apollo, expl := got[0], got[1]
+	if apollo.Vendor != "apollo" || apollo.DailyCredits != 1000 || apollo.SpentToday != 0 || apollo.Remaining == nil || *apollo.Remaining != 1000 {
+		t.Errorf("apollo %+v, want a ceiling of 1000 with nothing spent today", apollo)
+	}
+	if expl.Vendor != "explorium" || expl.SpentToday != 480 || *expl.Remaining != 20 || expl.SnoozedJobs != 3 {
+		t.Errorf("explorium %+v, want 480 of 500 spent, 3 snoozed", expl)
+	}
+	if want := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC); !expl.ResetsAt.Equal(want) {
+		t.Errorf("resets at %s, want %s", expl.ResetsAt, want)
+	}
+	r = b.do(t, request{method: "GET", path: "/api/v1/usage?vendor=apollo", headers: bearer(b.reader)})
+	if got := decode[ceilingsPage](t, r).CreditCeilings; len(got) != 1 || got[0].Vendor != "apollo" {
+		t.Errorf("ceilings of ?vendor=apollo = %+v", got)
+	}
+}

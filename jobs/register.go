@@ -11,8 +11,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 
+	"github.com/rtgs/sales-automation/internal/config"
+	"github.com/rtgs/sales-automation/internal/contacts"
 	"github.com/rtgs/sales-automation/internal/vendors"
 )
 
@@ -28,6 +32,16 @@ type Deps struct {
 	Now func() time.Time
 	// Vendors are the vendor clients; nil in processes without vendor work.
 	Vendors *vendors.Set
+	// Redis caches company enrichment; nil runs without the cache.
+	Redis *redis.Client
+	// Registerer receives the workers' metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// Enrichment configures the enrichment waterfall; zero uses the
+	// defaults of config.DefaultEnrichment.
+	Enrichment config.Enrichment
+	// Hasher matches imported rows against the suppression list; set it
+	// from the SUPPRESSION_HASH_KEY of the config.
+	Hasher contacts.Hasher
 }
 
 // Register adds a worker for every job kind to workers. Every process that
@@ -54,6 +68,18 @@ func Register(workers *river.Workers, deps Deps) error {
 	if err := river.AddWorkerSafely(workers, &VendorProbeWorker{vendors: deps.Vendors}); err != nil {
 		return fmt.Errorf("register %s: %w", KindVendorProbe, err)
 	}
+	if err := registerEnrichment(workers, deps); err != nil {
+		return err
+	}
+	if err := registerImport(workers, deps); err != nil {
+		return err
+	}
+	if err := river.AddWorkerSafely(workers, &ScoreContactWorker{db: deps.Pool, now: deps.Now, logger: deps.Logger}); err != nil {
+		return fmt.Errorf("register %s: %w", KindScoreContact, err)
+	}
+	if err := registerCRMSync(workers, deps); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -72,5 +98,6 @@ func PeriodicJobs(maintenanceInterval time.Duration) []*river.PeriodicJob {
 			},
 			&river.PeriodicJobOpts{ID: KindMaintenanceCleanup, RunOnStart: true},
 		),
+		crmSyncSweepJob(),
 	}
 }

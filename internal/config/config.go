@@ -110,6 +110,7 @@ type API struct {
 	Common
 	Addr               string
 	BodyLimit          int
+	ImportMaxBytes     int
 	RequestTimeout     time.Duration
 	ShutdownTimeout    time.Duration
 	CORSOrigins        []string
@@ -132,6 +133,7 @@ func readAPI(r *reader) API {
 		Common:          readCommon(r),
 		Addr:            r.String("API_ADDR", ":8080", "listen address of the REST API"),
 		BodyLimit:       r.Int("API_BODY_LIMIT", 1<<20, 1024, 1<<30, "largest accepted request body in bytes (bulk imports stream past it)"),
+		ImportMaxBytes:  r.Int("API_IMPORT_MAX_BYTES", 2<<30, 1024, 1<<40, "largest bulk import upload in bytes, streamed to the database, never held in memory"),
 		RequestTimeout:  r.Duration("API_REQUEST_TIMEOUT", 30*time.Second, "deadline of one request's context"),
 		ShutdownTimeout: r.Duration("API_SHUTDOWN_TIMEOUT", 20*time.Second, "how long shutdown waits for in-flight requests"),
 		CORSOrigins: splitList(r.String("API_CORS_ORIGINS", "",
@@ -190,6 +192,7 @@ type Worker struct {
 	ShutdownTimeout     time.Duration
 	MaintenanceInterval time.Duration
 	Vendors             Vendors
+	Enrichment          Enrichment
 }
 
 // LoadWorker reads and validates the worker's configuration.
@@ -216,6 +219,7 @@ func readWorker(r *reader) Worker {
 	}
 	c.Queues = queues
 	c.Vendors = readVendors(r)
+	c.Enrichment = readEnrichment(r)
 	if c.FetchCooldown > c.FetchPollInterval {
 		r.fail("WORKER_FETCH_COOLDOWN", c.FetchCooldown.String(), "must not exceed WORKER_FETCH_POLL_INTERVAL")
 	}

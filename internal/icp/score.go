@@ -28,12 +28,27 @@ type Subject struct {
 
 // Match explains one criterion group's part in a score.
 type Match struct {
-	Criterion string  `json:"criterion"`
-	Matched   bool    `json:"matched"`
-	Required  bool    `json:"required,omitempty"`
-	Weight    int     `json:"weight"`
-	Points    float64 `json:"points"`
-	Detail    string  `json:"detail"`
+	// Criterion is the group's name, one of the Criterion constants.
+	Criterion string `json:"criterion"`
+	// Matched says the group earned points (all of them, or for an
+	// employee band straddling the ranges, part).
+	Matched bool `json:"matched"`
+	// Required says failing this group disqualifies.
+	Required bool `json:"required,omitempty"`
+	// Weight is the group's weight in the profile.
+	Weight int `json:"weight"`
+	// Points are what the group earned, 0 to Weight, to two decimals.
+	Points float64 `json:"points"`
+	// Value is the contact's or company's value the group was compared
+	// with, normalised where the comparison normalises ("DE" for
+	// "Germany", a seniority level); empty when unknown or long (a
+	// description).
+	Value string `json:"value,omitempty"`
+	// MatchedValues are the profile's values that matched Value.
+	MatchedValues []string `json:"matched_values,omitempty"`
+	// Detail says in one sentence what was compared and how it came out;
+	// "no data" when the subject lacks the field.
+	Detail string `json:"detail"`
 }
 
 // Result is a score from 0 to 100 and one Match per criterion group that
@@ -183,19 +198,21 @@ func (sc *Scorer) Score(s Subject) Result {
 		if !sc.has[i] {
 			continue
 		}
-		fraction, detail := sc.match(i, &s)
+		o := sc.match(i, &s)
 		m := Match{
-			Criterion: g,
-			Matched:   fraction > 0,
-			Required:  sc.required[i],
-			Weight:    sc.weights[i],
-			Points:    float64(sc.weights[i]) * fraction,
-			Detail:    detail,
+			Criterion:     g,
+			Matched:       o.fraction > 0,
+			Required:      sc.required[i],
+			Weight:        sc.weights[i],
+			Points:        float64(sc.weights[i]) * o.fraction,
+			Value:         o.value,
+			MatchedValues: o.matched,
+			Detail:        o.detail,
 		}
 		// Two decimals are plenty for an explanation and keep the stored
 		// JSON free of float noise such as 6.666666666666667.
 		m.Points = math.Round(m.Points*100) / 100
-		points += float64(sc.weights[i]) * fraction
+		points += float64(sc.weights[i]) * o.fraction
 		if m.Required && !m.Matched {
 			res.Disqualified = true
 		}

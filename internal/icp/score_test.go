@@ -217,8 +217,8 @@ func TestScoreDeterministic(t *testing.T) {
 	}
 }
 
-// TestScoreExplanation pins the whole explanation, as the API returns and
-// stores it, in testdata/explanation.golden; UPDATE_GOLDEN=1 rewrites it.
+// TestScoreExplanation pins the whole explanation, as a contact stores it
+// and the API returns it, in testdata/explanation.golden; UPDATE_GOLDEN=1 rewrites it.
 func TestScoreExplanation(t *testing.T) {
 	t.Parallel()
 	c := fullCriteria()
@@ -232,7 +232,7 @@ func TestScoreExplanation(t *testing.T) {
 		Keywords:       []string{"payments", "lending"},
 		Description:    "Card issuing for fleets.",
 	}
-	got, err := json.MarshalIndent(Score(c, s), "", "  ")
+	got, err := json.MarshalIndent(Explain("Fintech DACH", 70, Score(c, s)), "", "  ")
 	if err != nil {
 		t.Fatalf("Marshal = %v", err)
 	}

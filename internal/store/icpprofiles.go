@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rtgs/sales-automation/internal/icp"
 )
@@ -40,10 +39,12 @@ type ProfilePatch struct {
 }
 
 // ICPProfiles holds the SQL of the icp_profiles table.
-type ICPProfiles struct{ db *pgxpool.Pool }
+type ICPProfiles struct{ db DBTX }
 
-// NewICPProfiles returns the icp_profiles queries on db.
-func NewICPProfiles(db *pgxpool.Pool) *ICPProfiles { return &ICPProfiles{db: db} }
+// NewICPProfiles returns the icp_profiles queries on db, a pool or a
+// transaction (a scoring job reads profiles in the transaction that stores
+// the score).
+func NewICPProfiles(db DBTX) *ICPProfiles { return &ICPProfiles{db: db} }
 
 const profileColumns = `id, name, description, criteria, min_score, active, created_at, updated_at`
 
@@ -148,6 +149,21 @@ func (s *ICPProfiles) List(ctx context.Context, after *Cursor, limit int) ([]Pro
 	return ps, nil
 }
 
+// Active returns every active profile in a stable order (created_at, id),
+// the profiles a contact is scored against when none is named.
+func (s *ICPProfiles) Active(ctx context.Context) ([]Profile, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT `+profileColumns+` FROM icp_profiles WHERE active ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list active icp profiles: %w", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Profile, error) { return scanProfile(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list active icp profiles: %w", err)
+	}
+	return ps, nil
+}
+
 // Update applies patch to the profile with id and returns the row. An empty
 // patch changes nothing, updated_at included. Invalid fields are an
 // *icp.ValidationError, a missing profile ErrNotFound, a name taken by
@@ -191,6 +207,79 @@ func (s *ICPProfiles) Delete(ctx context.Context, id uuid.UUID) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("delete icp profile: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// ScoringTarget is a contact as scoring sees it: the icp.Subject built
+// from the contact and its company, and the score and sync state it has.
+type ScoringTarget struct {
+	Subject      icp.Subject
+	ICPScore     *int
+	ICPProfileID *uuid.UUID
+	SyncStatus   string
+}
+
+// Scores holds the SQL of scoring contacts: reading what a contact is
+// scored on and storing its score.
+type Scores struct{ db DBTX }
+
+// NewScores returns the scoring queries on db, a transaction when the
+// score is stored with its job's completion.
+func NewScores(db DBTX) *Scores { return &Scores{db: db} }
+
+// Target reads the contact with id and what is known of its company, and
+// locks the contact row until the transaction ends, so two scorings of one
+// contact store their scores one after the other and an erasure waits for
+// a scoring in flight. A missing contact is ErrNotFound.
+//
+// Keywords and the description come from the raw vendor payloads, which
+// carry them where no column does: Apollo's organization keywords and
+// Explorium's business description.
+func (s *Scores) Target(ctx context.Context, id uuid.UUID) (ScoringTarget, error) {
+	var t ScoringTarget
+	var score *int16
+	var employees *int
+	err := s.db.QueryRow(ctx, `
+		SELECT c.title, c.seniority, c.country, c.icp_score, c.icp_profile_id, c.sync_status,
+			coalesce(co.industry, ''), co.employee_count, coalesce(co.employee_range, ''),
+			coalesce(co.country, ''), coalesce(co.technologies, '{}'),
+			ARRAY(SELECT jsonb_array_elements_text(CASE
+				WHEN jsonb_typeof(co.enrichment->'apollo'->'keywords') = 'array'
+				THEN co.enrichment->'apollo'->'keywords' END)),
+			coalesce(co.enrichment->'explorium'->'firmographics'->>'business_description', '')
+		FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
+		WHERE c.id = $1
+		FOR UPDATE OF c`, id).Scan(
+		&t.Subject.Title, &t.Subject.Seniority, &t.Subject.Country, &score, &t.ICPProfileID, &t.SyncStatus,
+		&t.Subject.Industry, &employees, &t.Subject.EmployeeRange,
+		&t.Subject.CompanyCountry, &t.Subject.Technologies, &t.Subject.Keywords, &t.Subject.Description)
+	if err != nil {
+		return ScoringTarget{}, fmt.Errorf("read contact to score: %w", notFound(err))
+	}
+	if score != nil {
+		v := int(*score)
+		t.ICPScore = &v
+	}
+	if employees != nil {
+		t.Subject.EmployeeCount = *employees
+	}
+	return t, nil
+}
+
+// Store writes the contact's score against profileID with its
+// explanation, scored at at. A missing contact is ErrNotFound; a profile
+// deleted meanwhile fails the foreign key, and the caller's retry finds it
+// gone.
+func (s *Scores) Store(ctx context.Context, id, profileID uuid.UUID, e icp.Explanation, at time.Time) error {
+	tag, err := s.db.Exec(ctx, `
+		UPDATE contacts SET icp_score = $2, icp_profile_id = $3, icp_explanation = $4, scored_at = $5
+		WHERE id = $1`, id, e.Score, profileID, e, at)
+	if err != nil {
+		return fmt.Errorf("store contact score: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store contact score: %w", ErrNotFound)
 	}
 	return nil
 }

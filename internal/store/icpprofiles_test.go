@@ -232,3 +232,68 @@ func TestICPProfilesList(t *testing.T) {
 		t.Errorf("List pages = %v, want %v", got, want)
 	}
 }
+
+func TestICPProfilesActive(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	profiles := store.NewICPProfiles(dbtest.Pool(t))
+	first := createICPProfile(t, profiles, newICPProfile("first"))
+	paused := newICPProfile("paused")
+	paused.Active = false
+	createICPProfile(t, profiles, paused)
+	second := createICPProfile(t, profiles, newICPProfile("second"))
+
+	got, err := profiles.Active(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uuid.UUID
+	for _, p := range got {
+		ids = append(ids, p.ID)
+	}
+	if want := []uuid.UUID{first.ID, second.ID}; !slices.Equal(ids, want) {
+		t.Errorf("Active = %v, want %v (active only, in creation order)", ids, want)
+	}
+}
+
+// A scoring target is read whatever the contact has: no company, or a
+// company whose vendor payload lacks or misshapes what scoring reads.
+func TestScoresTarget(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	contacts, scores := store.NewContacts(pool), store.NewScores(pool)
+
+	alone, err := contacts.Insert(ctx, store.Contact{Email: "solo@example.org", Title: "CTO", Seniority: "cxo", Country: "FR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := scores.Target(ctx, alone.ID)
+	want := icp.Subject{Title: "CTO", Seniority: "cxo", Country: "FR", Technologies: []string{}, Keywords: []string{}}
+	if err != nil || !reflect.DeepEqual(got.Subject, want) || got.ICPScore != nil || got.SyncStatus != "pending" {
+		t.Errorf("Target(no company) = %+v, %v; want subject %+v, unscored, pending", got, err, want)
+	}
+
+	co, err := store.NewCompanies(pool).Insert(ctx, store.Company{Domain: "odd.example", Industry: "Retail", EmployeeCount: ptr(40)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE companies SET enrichment = '{"apollo":{"keywords":"not a list"},"explorium":{"firmographics":null}}' WHERE id = $1`, co.ID); err != nil {
+		t.Fatal(err)
+	}
+	c, err := contacts.Insert(ctx, store.Contact{Email: "x@odd.example", CompanyID: &co.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = scores.Target(ctx, c.ID)
+	if err != nil || got.Subject.Industry != "Retail" || got.Subject.EmployeeCount != 40 || len(got.Subject.Keywords) != 0 || got.Subject.Description != "" {
+		t.Errorf("Target(misshapen payload) = %+v, %v; want the company's columns and no keywords or description", got.Subject, err)
+	}
+
+	if _, err := scores.Target(ctx, uuid.New()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Target(missing) = %v, want ErrNotFound", err)
+	}
+	if err := scores.Store(ctx, uuid.New(), uuid.New(), icp.Explanation{}, time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Store(missing) = %v, want ErrNotFound", err)
+	}
+}

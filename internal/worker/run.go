@@ -28,6 +28,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rtgs/sales-automation/internal/config"
+	"github.com/rtgs/sales-automation/internal/contacts"
 	"github.com/rtgs/sales-automation/internal/store"
 	"github.com/rtgs/sales-automation/internal/vendors"
 	"github.com/rtgs/sales-automation/jobs"
@@ -76,7 +77,7 @@ func Run(ctx context.Context, cfg config.Worker, pool *pgxpool.Pool, logger *slo
 	if err != nil {
 		return fail(err)
 	}
-	client, err := newClient(cfg, pool, logger, mw, vendorSet, o)
+	client, err := newClient(cfg, pool, logger, mw, vendorSet, reg, o)
 	if err != nil {
 		return fail(err)
 	}
@@ -151,9 +152,15 @@ func withDefaults(cfg config.Worker) config.Worker {
 
 // newClient builds the River client of the worker: every platform kind plus
 // the caller's, the middleware first in the chain, the periodic jobs.
-func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *Middleware, vendorSet *vendors.Set, o options) (*river.Client[pgx.Tx], error) {
+func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *Middleware, vendorSet *vendors.Set, reg prometheus.Registerer, o options) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	if err := jobs.Register(workers, jobs.Deps{Pool: pool, Logger: logger, Vendors: vendorSet}); err != nil {
+	key := cfg.SuppressionKey.Reveal()
+	if key == "" { // a config built in code rather than loaded: the loader's development default
+		key = config.DevSuppressionKey
+	}
+	if err := jobs.Register(workers, jobs.Deps{Pool: pool, Logger: logger, Vendors: vendorSet,
+		Redis: o.redis, Registerer: reg, Enrichment: cfg.Enrichment,
+		Hasher: contacts.NewHasher([]byte(key))}); err != nil {
 		return nil, err
 	}
 	for _, register := range o.register {
