@@ -140,7 +140,7 @@ func (c *demoClient) walk(ctx context.Context, data []byte, wait time.Duration) 
 		c.say("   still running after %s; the worker carries on (see /api/v1/pipeline)", wait)
 	}
 
-	c.say("4. Best-scored contacts")
+	c.say("4. Contacts that qualify for the profile (score ≥ 40)")
 	var top struct {
 		Items []struct {
 			Email      string          `json:"email"`
@@ -152,7 +152,7 @@ func (c *demoClient) walk(ctx context.Context, data []byte, wait time.Duration) 
 			Why        json.RawMessage `json:"icp_explanation"`
 		} `json:"items"`
 	}
-	if _, err := c.call(ctx, http.MethodGet, "/api/v1/contacts?min_score=1&limit=5&sort=-icp_score", nil, "", &top); err != nil {
+	if _, err := c.call(ctx, http.MethodGet, "/api/v1/contacts?min_score=40&limit=5", nil, "", &top); err != nil {
 		return err
 	}
 	for _, t := range top.Items {
