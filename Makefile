@@ -20,6 +20,11 @@ demo: build
 ## bench: whole-system figures, each beside its anchor measured in the same run
 bench:
 	$(GO) test -run '^$$' -bench BenchmarkAuthOverhead -benchtime 20000x ./api/
+	$(GO) test -run '^$$' -bench BenchmarkCreateContactEnqueue -benchtime 10000x ./api/
+	$(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./internal/importer/
+	$(GO) test -run '^$$' -bench 'BenchmarkEnrichment$$' -benchtime 1x -timeout 30m ./internal/enrichment/
+	$(GO) test -run '^$$' -bench BenchmarkEnrichContactOverhead -benchtime 5000x -timeout 30m ./internal/enrichment/
+	$(GO) test -run '^$$' -bench BenchmarkScoreContactThroughput -benchtime 3000x ./jobs/
 	$(GO) test -run '^$$' -bench 'BenchmarkAuthenticate' -benchtime 1s ./internal/auth/
 	$(GO) test -run '^$$' -bench BenchmarkWorkerThroughput -benchtime 20000x ./internal/worker/
 	$(GO) test -run '^$$' -bench BenchmarkLimiterAcquire -benchtime 20000x ./integrations/guard/
