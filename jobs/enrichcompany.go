@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -50,7 +49,7 @@ func (w *EnrichCompanyWorker) Work(ctx context.Context, job *river.Job[EnrichCom
 		return w.complete(ctx, job, nil)
 	}
 	if !w.enricher.Configured() {
-		return w.fail(ctx, id, enrichment.ReasonNoVendor)
+		return failEnrichment(ctx, w.db, w.enricher, enrichment.Companies, id, enrichment.ReasonNoVendor)
 	}
 
 	b, err := w.enricher.EnrichCompanies(ctx, job.ID, id)
@@ -61,7 +60,7 @@ func (w *EnrichCompanyWorker) Work(ctx context.Context, job *river.Job[EnrichCom
 		return river.JobSnooze(claimRace)
 	}
 	if err := w.complete(ctx, job, b); err != nil {
-		return errors.Join(err, w.enricher.Release(context.WithoutCancel(ctx), "companies", job.ID, b.IDs))
+		return errors.Join(err, w.enricher.Release(context.WithoutCancel(ctx), enrichment.Companies, job.ID, b.IDs))
 	}
 	own, _ := b.Of(id)
 	switch own.Status {
@@ -99,22 +98,6 @@ func (w *EnrichCompanyWorker) complete(ctx context.Context, job *river.Job[Enric
 		return fmt.Errorf("commit company enrichment: %w", err)
 	}
 	return nil
-}
-
-// fail marks the company failed with reason and cancels the job.
-func (w *EnrichCompanyWorker) fail(ctx context.Context, id uuid.UUID, reason string) error {
-	tx, err := w.db.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin company enrichment: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
-	if err := w.enricher.FailCompany(ctx, tx, id, reason); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit company enrichment: %w", err)
-	}
-	return river.JobCancel(errors.New(reason))
 }
 
 // registerEnrichment adds the enrich_contact and enrich_company workers,

@@ -92,7 +92,7 @@ func (w *EnrichContactWorker) Work(ctx context.Context, job *river.Job[EnrichCon
 		return err
 	}
 	if !w.enricher.Configured() {
-		return w.fail(ctx, id, enrichment.ReasonNoVendor)
+		return failEnrichment(ctx, w.db, w.enricher, enrichment.Contacts, id, enrichment.ReasonNoVendor)
 	}
 	row, err := awaitClaim(ctx, w.enricher, job.ID, w.claimWait, func() (enrichment.Row, error) {
 		return w.enricher.Contact(ctx, w.enricher.DB(), id)
@@ -116,7 +116,7 @@ func (w *EnrichContactWorker) Work(ctx context.Context, job *river.Job[EnrichCon
 	}
 	own, _ := b.Of(id)
 	if err := w.complete(ctx, job, b); err != nil {
-		return errors.Join(err, w.enricher.Release(context.WithoutCancel(ctx), "contacts", job.ID, b.IDs))
+		return errors.Join(err, w.enricher.Release(context.WithoutCancel(ctx), enrichment.Contacts, job.ID, b.IDs))
 	}
 	switch own.Status {
 	case enrichment.StatusEnriched, enrichment.StatusNotFound:
@@ -229,19 +229,13 @@ func (w *EnrichContactWorker) followUp(ctx context.Context, tx pgx.Tx, id uuid.U
 	return nil
 }
 
-// fail marks the contact failed with reason and cancels the job: retrying
-// cannot help until someone changes the configuration and asks again.
-func (w *EnrichContactWorker) fail(ctx context.Context, id uuid.UUID, reason string) error {
-	tx, err := w.db.Begin(ctx)
+// failEnrichment marks row id of t failed with reason and cancels the job:
+// retrying cannot help until someone changes the configuration and asks
+// again.
+func failEnrichment(ctx context.Context, db txBeginner, e *enrichment.Service, t enrichment.Table, id uuid.UUID, reason string) error {
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { return e.Fail(ctx, tx, t, id, reason) })
 	if err != nil {
-		return fmt.Errorf("begin contact enrichment: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
-	if err := w.enricher.FailContact(ctx, tx, id, reason); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit contact enrichment: %w", err)
+		return fmt.Errorf("fail %s enrichment: %w", t, err)
 	}
 	return river.JobCancel(errors.New(reason))
 }

@@ -112,7 +112,7 @@ func (s *Service) EnrichCompanies(ctx context.Context, job int64, own uuid.UUID)
 	}
 	got, wait, err := runWaterfall(ctx, s, "company", s.company, missQ)
 	if err != nil {
-		return nil, errors.Join(err, s.Release(ctx, "companies", job, b.IDs))
+		return nil, errors.Join(err, s.Release(ctx, Companies, job, b.IDs))
 	}
 	b.Wait = wait
 	var missKeys []string
@@ -158,34 +158,12 @@ func (s *Service) StoreCompanies(ctx context.Context, tx pgx.Tx, b *CompanyBatch
 				id, b.JobID, c.Name, c.Industry, c.EmployeeCount, c.EmployeeRange, c.Country, tech,
 				o.Source, rawOrEmpty(o.Raw), now)
 		case StatusNotFound, StatusFailed:
-			enrichedAt := &now
-			if o.Status == StatusFailed {
-				enrichedAt = nil
-			}
-			batch.Queue(`
-				UPDATE companies SET enrichment_status = $3, enrichment_source = '', enrichment_error = $4,
-					enriched_at = COALESCE($5, enriched_at), updated_at = $6,
-					enrichment_claimed_by = NULL, enrichment_claimed_until = NULL
-				WHERE id = $1 AND enrichment_claimed_by = $2`,
-				id, b.JobID, o.Status, o.Reason, enrichedAt, now)
+			queueConclusion(batch, Companies, id, b.JobID, o, now)
 		}
 	}
-	batch.Queue(`UPDATE companies SET enrichment_claimed_by = NULL, enrichment_claimed_until = NULL
-		WHERE id = ANY($1) AND enrichment_claimed_by = $2`, b.IDs, b.JobID)
+	batch.Queue(releaseSQL(Companies), b.IDs, b.JobID)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("store company enrichment: %w", err)
-	}
-	return nil
-}
-
-// FailCompany marks a company failed with reason, on tx.
-func (s *Service) FailCompany(ctx context.Context, tx pgx.Tx, id uuid.UUID, reason string) error {
-	_, err := tx.Exec(ctx, `
-		UPDATE companies SET enrichment_status = 'failed', enrichment_error = $2, updated_at = $3,
-			enrichment_claimed_by = NULL, enrichment_claimed_until = NULL
-		WHERE id = $1`, id, truncate(reason, maxReason), s.now())
-	if err != nil {
-		return fmt.Errorf("mark company enrichment failed: %w", err)
 	}
 	return nil
 }

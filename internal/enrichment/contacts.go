@@ -140,7 +140,7 @@ func (s *Service) EnrichContacts(ctx context.Context, job int64, own uuid.UUID) 
 	}
 	b.Outcomes, b.Wait, err = runWaterfall(ctx, s, "person", s.people, qs)
 	if err != nil {
-		return nil, errors.Join(err, s.Release(ctx, "contacts", job, b.IDs))
+		return nil, errors.Join(err, s.Release(ctx, Contacts, job, b.IDs))
 	}
 	return b, nil
 }
@@ -174,54 +174,12 @@ func (s *Service) StoreContacts(ctx context.Context, tx pgx.Tx, b *ContactBatch)
 				id, b.JobID, p.FirstName, p.LastName, p.Title, p.Seniority, p.Phone, p.LinkedInURL, p.Country,
 				o.Source, rawOrEmpty(o.Raw), now)
 		case StatusNotFound, StatusFailed:
-			enrichedAt := &now
-			if o.Status == StatusFailed {
-				enrichedAt = nil // the last conclusion, if any, stands
-			}
-			batch.Queue(`
-				UPDATE contacts SET enrichment_status = $3, enrichment_source = '', enrichment_error = $4,
-					enriched_at = COALESCE($5, enriched_at), updated_at = $6,
-					enrichment_claimed_by = NULL, enrichment_claimed_until = NULL
-				WHERE id = $1 AND enrichment_claimed_by = $2`,
-				id, b.JobID, o.Status, o.Reason, enrichedAt, now)
+			queueConclusion(batch, Contacts, id, b.JobID, o, now)
 		}
 	}
-	batch.Queue(`UPDATE contacts SET enrichment_claimed_by = NULL, enrichment_claimed_until = NULL
-		WHERE id = ANY($1) AND enrichment_claimed_by = $2`, b.IDs, b.JobID)
+	batch.Queue(releaseSQL(Contacts), b.IDs, b.JobID)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("store contact enrichment: %w", err)
-	}
-	return nil
-}
-
-// FailContact marks a contact failed with reason (no vendor configured, a
-// permanent refusal), on tx.
-func (s *Service) FailContact(ctx context.Context, tx pgx.Tx, id uuid.UUID, reason string) error {
-	_, err := tx.Exec(ctx, `
-		UPDATE contacts SET enrichment_status = 'failed', enrichment_error = $2, updated_at = $3,
-			enrichment_claimed_by = NULL, enrichment_claimed_until = NULL
-		WHERE id = $1`, id, truncate(reason, maxReason), s.now())
-	if err != nil {
-		return fmt.Errorf("mark contact enrichment failed: %w", err)
-	}
-	return nil
-}
-
-// Release gives up job's claims on ids of table ("contacts" or
-// "companies") without writing anything, so their own jobs may look them
-// up.
-func (s *Service) Release(ctx context.Context, table string, job int64, ids []uuid.UUID) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	sql := `UPDATE contacts SET enrichment_claimed_by = NULL, enrichment_claimed_until = NULL
-		WHERE id = ANY($1) AND enrichment_claimed_by = $2`
-	if table == "companies" {
-		sql = `UPDATE companies SET enrichment_claimed_by = NULL, enrichment_claimed_until = NULL
-		WHERE id = ANY($1) AND enrichment_claimed_by = $2`
-	}
-	if _, err := s.db.Exec(ctx, sql, ids, job); err != nil {
-		return fmt.Errorf("release %s claims: %w", table, err)
 	}
 	return nil
 }
