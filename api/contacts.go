@@ -41,7 +41,7 @@ type Contact struct {
 	ImportID         *uuid.UUID      `json:"import_id,omitempty"`
 	ICPProfileID     *uuid.UUID      `json:"icp_profile_id,omitempty"`
 	ICPScore         *int            `json:"icp_score,omitempty" doc:"0-100; absent until scored."`
-	ICPExplanation   json.RawMessage `json:"icp_explanation,omitempty" doc:"Which criteria matched and how much each weighed."`
+	ICPExplanation   ICPExplanation  `json:"icp_explanation,omitempty" doc:"Which criteria matched and how much each weighed."`
 	ScoredAt         *time.Time      `json:"scored_at,omitempty"`
 	EnrichmentStatus string          `json:"enrichment_status" enum:"pending,enriched,not_found,failed"`
 	EnrichmentSource string          `json:"enrichment_source"`
@@ -310,7 +310,7 @@ func contactView(c store.Contact, detail bool) Contact {
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if c.ICPScore != nil {
-		v.ICPExplanation = c.ICPExplanation
+		v.ICPExplanation = ICPExplanation(c.ICPExplanation)
 	}
 	if detail {
 		v.Enrichment = c.Enrichment
