@@ -49,22 +49,17 @@ type crmBundle struct {
 func setupCRM(t *testing.T) (*crmBundle, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	pool := dbtest.Pool(t)
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	tx, schema := schemaTx(t)
 	knobs := vendorsim.Knobs{Limits: map[string][]vendorsim.Limit{"default": {}, "search": {}}}
 	sim := vendorsim.New(vendorsim.Options{Seed: 1, Knobs: map[string]vendorsim.Knobs{"hubspot": knobs}},
 		vendorsim.NewHubSpot(hubspotToken))
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: dbtest.Schema(pool)})
+	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &crmBundle{tx: tx, schema: dbtest.Schema(pool), sim: sim, srv: srv, client: client,
+	b := &crmBundle{tx: tx, schema: schema, sim: sim, srv: srv, client: client,
 		now: time.Now().UTC().Truncate(time.Microsecond)}
 	b.hs = b.hubspotClient(t, hubspotToken)
 	return b, ctx

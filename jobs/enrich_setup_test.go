@@ -42,25 +42,20 @@ type enrichBundle struct {
 func setupEnrich(t *testing.T) (*enrichBundle, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	pool := dbtest.Pool(t)
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	tx, schema := schemaTx(t)
 	expl := vendorsim.NewExplorium(vendorsim.DevKey)
 	sim := vendorsim.New(vendorsim.Options{}, expl, vendorsim.NewApollo(vendorsim.DevKey))
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	rdb, prefix := dbtest.Redis(t)
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: dbtest.Schema(pool)})
+	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.DefaultEnrichment()
 	cfg.RedisPrefix = prefix
 	return &enrichBundle{
-		tx: tx, schema: dbtest.Schema(pool), sim: sim, explorium: expl,
+		tx: tx, schema: schema, sim: sim, explorium: expl,
 		set: simVendors(t, srv.URL, nil), rdb: rdb, prefix: prefix,
 		now: time.Now().UTC(), cfg: cfg, client: client,
 	}, ctx

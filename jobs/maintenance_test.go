@@ -13,8 +13,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertest"
 	"github.com/riverqueue/river/rivertype"
-
-	"github.com/rtgs/sales-automation/internal/dbtest"
 )
 
 type maintenanceBundle struct {
@@ -28,12 +26,7 @@ type maintenanceBundle struct {
 func setupMaintenance(t *testing.T) (*maintenanceBundle, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	pool := dbtest.Pool(t)
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	tx, schema := schemaTx(t)
 
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	var keyID string
@@ -51,7 +44,7 @@ func setupMaintenance(t *testing.T) (*maintenanceBundle, context.Context) {
 			t.Fatalf("insert revocation: %v", err)
 		}
 	}
-	return &maintenanceBundle{tx: tx, now: now, schema: dbtest.Schema(pool)}, ctx
+	return &maintenanceBundle{tx: tx, now: now, schema: schema}, ctx
 }
 
 func (b *maintenanceBundle) count(t *testing.T, ctx context.Context, table string) int {

@@ -33,12 +33,7 @@ type scoreBundle struct {
 func setupScore(t *testing.T) (*scoreBundle, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	pool := dbtest.Pool(t)
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	tx, schema := schemaTx(t)
 
 	co, err := store.NewCompanies(tx).Insert(ctx, store.Company{Domain: "ledgerly.example", Name: "Ledgerly",
 		Industry: "Financial Services", Country: "DE", Technologies: []string{"HubSpot CRM", "Slack"}})
@@ -58,7 +53,7 @@ func setupScore(t *testing.T) (*scoreBundle, context.Context) {
 	}
 	b := &scoreBundle{tx: tx, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), contact: c.ID}
 	w := &ScoreContactWorker{db: tx, now: func() time.Time { return b.now }, logger: slog.New(slog.DiscardHandler)}
-	b.worker = rivertest.NewWorker(t, riverpgxv5.New(nil), &river.Config{Schema: dbtest.Schema(pool)}, w)
+	b.worker = rivertest.NewWorker(t, riverpgxv5.New(nil), &river.Config{Schema: schema}, w)
 	return b, ctx
 }
 
