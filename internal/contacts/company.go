@@ -42,9 +42,9 @@ func companyFields(v *ValidationError, c *store.Company) {
 	} else {
 		c.Domain = d
 	}
-	c.Name = text(v, "name", c.Name, maxShortText)
-	c.Industry = text(v, "industry", c.Industry, maxShortText)
-	c.Country = text(v, "country", c.Country, maxShortText)
+	c.Name = text(v, "name", c.Name, MaxShortText)
+	c.Industry = text(v, "industry", c.Industry, MaxShortText)
+	c.Country = text(v, "country", c.Country, MaxShortText)
 	if c.EmployeeCount != nil && *c.EmployeeCount < 0 {
 		v.Add("employee_count", "must not be negative")
 	}
@@ -52,7 +52,7 @@ func companyFields(v *ValidationError, c *store.Company) {
 		v.Add("technologies", "at most %d values, got %d", maxTechnologies, len(c.Technologies))
 	}
 	for i, t := range c.Technologies {
-		c.Technologies[i] = text(v, fmt.Sprintf("technologies[%d]", i), t, maxShortText)
+		c.Technologies[i] = text(v, fmt.Sprintf("technologies[%d]", i), t, MaxShortText)
 	}
 }
 

@@ -67,24 +67,24 @@ func contactFields(v *ValidationError, c *store.Contact) {
 	} else {
 		c.Email = e
 	}
-	c.FirstName = text(v, "first_name", c.FirstName, maxShortText)
-	c.LastName = text(v, "last_name", c.LastName, maxShortText)
-	c.Title = text(v, "title", c.Title, maxShortText)
-	c.Seniority = text(v, "seniority", c.Seniority, maxShortText)
+	c.FirstName = text(v, "first_name", c.FirstName, MaxShortText)
+	c.LastName = text(v, "last_name", c.LastName, MaxShortText)
+	c.Title = text(v, "title", c.Title, MaxShortText)
+	c.Seniority = text(v, "seniority", c.Seniority, MaxShortText)
 	if p, err := NormalizePhone(c.Phone); err != nil {
 		v.Add("phone", "%v", err)
 	} else {
 		c.Phone = p
 	}
-	if u, err := normalizeURL(text(v, "linkedin_url", c.LinkedInURL, maxLongText)); err != nil {
+	if u, err := normalizeURL(text(v, "linkedin_url", c.LinkedInURL, MaxLongText)); err != nil {
 		v.Add("linkedin_url", "%v", err)
 	} else {
 		c.LinkedInURL = u
 	}
-	c.CompanyName = text(v, "company_name", c.CompanyName, maxShortText)
-	c.Country = text(v, "country", c.Country, maxShortText)
-	c.Timezone = text(v, "timezone", c.Timezone, maxShortText)
-	c.Source = text(v, "source", c.Source, maxLongText)
+	c.CompanyName = text(v, "company_name", c.CompanyName, MaxShortText)
+	c.Country = text(v, "country", c.Country, MaxShortText)
+	c.Timezone = text(v, "timezone", c.Timezone, MaxShortText)
+	c.Source = text(v, "source", c.Source, MaxLongText)
 	c.Tags = normalizeTags(v, "tags", c.Tags)
 	checkCustomFields(v, "custom_fields", c.CustomFields)
 }

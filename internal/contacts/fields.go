@@ -6,15 +6,15 @@ import (
 	"unicode/utf8"
 )
 
-// Sizes of free-text fields; longer values are refused rather than cut, so
-// nothing a client sent is silently lost.
+// Sizes of contact fields, shared by the API and imports; longer values are
+// refused rather than cut, so nothing a client sent is silently lost.
 const (
-	maxShortText    = 200 // names, titles, countries
-	maxLongText     = 500 // URLs, sources
-	maxTags         = 50
-	maxTag          = 64
-	maxCustomFields = 100
-	maxCustomKey    = 100
+	MaxShortText    = 200 // names, titles, countries
+	MaxLongText     = 500 // URLs, sources
+	MaxTags         = 50
+	MaxTag          = 64
+	MaxCustomFields = 100
+	MaxCustomKey    = 100
 )
 
 // text checks a free-text field and returns it trimmed.
@@ -31,8 +31,8 @@ func text(v *ValidationError, field, s string, limit int) string {
 // normalizeTags trims and lower-cases tags and drops repeats, so filtering
 // by tag does not depend on how a client spelled it.
 func normalizeTags(v *ValidationError, field string, tags []string) []string {
-	if len(tags) > maxTags {
-		v.Add(field, "at most %d tags, got %d", maxTags, len(tags))
+	if len(tags) > MaxTags {
+		v.Add(field, "at most %d tags, got %d", MaxTags, len(tags))
 		return nil
 	}
 	out := make([]string, 0, len(tags))
@@ -40,8 +40,8 @@ func normalizeTags(v *ValidationError, field string, tags []string) []string {
 	for i, t := range tags {
 		t = strings.ToLower(strings.TrimSpace(t))
 		switch n := utf8.RuneCountInString(t); {
-		case n == 0 || n > maxTag || !utf8.ValidString(t):
-			v.Add(field+"["+strconv.Itoa(i)+"]", "must be 1 to %d characters", maxTag)
+		case n == 0 || n > MaxTag || !utf8.ValidString(t):
+			v.Add(field+"["+strconv.Itoa(i)+"]", "must be 1 to %d characters", MaxTag)
 		case !seen[t]:
 			seen[t] = true
 			out = append(out, t)
@@ -53,12 +53,12 @@ func normalizeTags(v *ValidationError, field string, tags []string) []string {
 // checkCustomFields bounds the free-form object; its values are the
 // client's own and stored as sent.
 func checkCustomFields(v *ValidationError, field string, m map[string]any) {
-	if len(m) > maxCustomFields {
-		v.Add(field, "at most %d keys, got %d", maxCustomFields, len(m))
+	if len(m) > MaxCustomFields {
+		v.Add(field, "at most %d keys, got %d", MaxCustomFields, len(m))
 	}
 	for k := range m {
-		if k == "" || utf8.RuneCountInString(k) > maxCustomKey {
-			v.Add(field, "keys must be 1 to %d characters", maxCustomKey)
+		if k == "" || utf8.RuneCountInString(k) > MaxCustomKey {
+			v.Add(field, "keys must be 1 to %d characters", MaxCustomKey)
 			return
 		}
 	}

@@ -47,7 +47,7 @@ func (s *Service) AddSuppression(ctx context.Context, in SuppressionInput) (sup 
 	if !slices.Contains(SuppressionReasons, reason) {
 		v.Add("reason", "must be one of manual, unsubscribed, bounced, complaint")
 	}
-	source := text(v, "source", in.Source, maxLongText)
+	source := text(v, "source", in.Source, MaxLongText)
 	if err := v.Err(); err != nil {
 		return store.Suppression{}, false, err
 	}

@@ -8,18 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/rtgs/sales-automation/internal/contacts"
 	"github.com/rtgs/sales-automation/internal/imports"
-)
-
-// Sizes of contact fields, as the contacts API enforces them: an imported
-// value over its size is dropped with a row error, the row kept.
-const (
-	maxShortText    = 200
-	maxLongText     = 500
-	maxTags         = 50
-	maxTag          = 64
-	maxCustomFields = 100
-	maxCustomKey    = 100
 )
 
 // contactRow is one valid import row as it is written to contacts.
@@ -42,16 +32,16 @@ type textField struct {
 // textFields are the fields stored as they are (trimmed), in the order of
 // contactRow.text and of the upsert's columns.
 var textFields = [...]textField{
-	{imports.FieldFirstName, maxShortText},
-	{imports.FieldLastName, maxShortText},
-	{imports.FieldTitle, maxShortText},
-	{imports.FieldSeniority, maxShortText},
-	{imports.FieldPhone, maxShortText},
-	{imports.FieldLinkedInURL, maxLongText},
-	{imports.FieldCompanyName, maxShortText},
-	{imports.FieldCountry, maxShortText},
-	{imports.FieldTimezone, maxShortText},
-	{imports.FieldSource, maxLongText},
+	{imports.FieldFirstName, contacts.MaxShortText},
+	{imports.FieldLastName, contacts.MaxShortText},
+	{imports.FieldTitle, contacts.MaxShortText},
+	{imports.FieldSeniority, contacts.MaxShortText},
+	{imports.FieldPhone, contacts.MaxShortText},
+	{imports.FieldLinkedInURL, contacts.MaxLongText},
+	{imports.FieldCompanyName, contacts.MaxShortText},
+	{imports.FieldCountry, contacts.MaxShortText},
+	{imports.FieldTimezone, contacts.MaxShortText},
+	{imports.FieldSource, contacts.MaxLongText},
 }
 
 // newContactRow checks the fields of row against the contacts table's
@@ -77,25 +67,25 @@ func newContactRow(row imports.Row, errs []imports.RowError) (contactRow, []impo
 		c.text[i] = v
 	}
 	tags := imports.SplitTags(strings.ToLower(row.Fields[imports.FieldTags]))
-	c.tags = slices.DeleteFunc(tags, func(t string) bool { return utf8.RuneCountInString(t) > maxTag })
+	c.tags = slices.DeleteFunc(tags, func(t string) bool { return utf8.RuneCountInString(t) > contacts.MaxTag })
 	if len(c.tags) < len(tags) {
-		bad(imports.FieldTags, "a tag is longer than "+strconv.Itoa(maxTag)+" characters")
-	} else if len(c.tags) > maxTags {
-		c.tags = c.tags[:maxTags]
-		bad(imports.FieldTags, "more than "+strconv.Itoa(maxTags)+" tags; the first are kept")
+		bad(imports.FieldTags, "a tag is longer than "+strconv.Itoa(contacts.MaxTag)+" characters")
+	} else if len(c.tags) > contacts.MaxTags {
+		c.tags = c.tags[:contacts.MaxTags]
+		bad(imports.FieldTags, "more than "+strconv.Itoa(contacts.MaxTags)+" tags; the first are kept")
 	}
 	if len(row.Custom) > 0 {
 		c.custom = make(map[string]string, len(row.Custom))
 		dropped := false
 		for _, k := range slices.Sorted(maps.Keys(row.Custom)) {
-			if len(c.custom) == maxCustomFields || utf8.RuneCountInString(k) > maxCustomKey {
+			if len(c.custom) == contacts.MaxCustomFields || utf8.RuneCountInString(k) > contacts.MaxCustomKey {
 				dropped = true
 				continue
 			}
 			c.custom[k] = row.Custom[k]
 		}
 		if dropped {
-			bad("custom_fields", "at most "+strconv.Itoa(maxCustomFields)+" columns of up to "+strconv.Itoa(maxCustomKey)+
+			bad("custom_fields", "at most "+strconv.Itoa(contacts.MaxCustomFields)+" columns of up to "+strconv.Itoa(contacts.MaxCustomKey)+
 				" characters are kept as custom fields")
 		}
 	}
@@ -128,7 +118,7 @@ func (c *contactRow) merge(later contactRow) bool {
 		c.domain, changed = later.domain, true
 	}
 	for _, t := range later.tags {
-		if !slices.Contains(c.tags, t) && len(c.tags) < maxTags {
+		if !slices.Contains(c.tags, t) && len(c.tags) < contacts.MaxTags {
 			c.tags, changed = append(c.tags, t), true
 		}
 	}
