@@ -15,8 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
-	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
@@ -382,47 +380,4 @@ func (u *uploadStream) peerGone() bool {
 		u.closeConn = true
 	}
 	return errors.Is(err, io.EOF)
-}
-
-// limitBody keeps API_BODY_LIMIT on every route but the import. The app
-// streams request bodies (fiber.Config.StreamRequestBody) so that the
-// import never holds its upload; fasthttp then no longer refuses large
-// bodies itself, and reading one whole (c.Body()) would take any size. So
-// every other body is read here, up to the limit, into memory as before.
-func (s *Server) limitBody(c *fiber.Ctx) error {
-	req := c.Request()
-	if !req.IsBodyStream() || (c.Method() == fiber.MethodPost && c.Path() == importPath) {
-		return c.Next()
-	}
-	limit := s.cfg.BodyLimit
-	if req.Header.ContentLength() > limit {
-		c.Context().SetConnectionClose() // the body stays unread on the wire
-		return fiber.ErrRequestEntityTooLarge
-	}
-	body, err := io.ReadAll(io.LimitReader(req.BodyStream(), int64(limit)+1))
-	if err != nil {
-		c.Context().SetConnectionClose()
-		return fiber.NewError(fiber.StatusBadRequest, "cannot read the request body")
-	}
-	if len(body) > limit { // chunked: its size is known only once read
-		c.Context().SetConnectionClose()
-		return fiber.ErrRequestEntityTooLarge
-	}
-	req.SetBody(body)
-	return c.Next()
-}
-
-// rewindBody hands huma the body limitBody read. With streaming on, huma
-// reads request bodies from the stream, which reading the body whole
-// (limitBody, or middleware calling c.Body()) has used up.
-func (s *Server) rewindBody(ctx huma.Context, next func(huma.Context)) {
-	req := humafiber.Unwrap(ctx).Request()
-	if req.IsBodyStream() {
-		next(ctx) // not read yet: the import's stream
-		return
-	}
-	if body := req.Body(); len(body) > 0 {
-		req.SetBodyStream(bytes.NewReader(bytes.Clone(body)), len(body))
-	}
-	next(ctx)
 }

@@ -1,15 +1,19 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
 
@@ -169,4 +173,59 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 		}
 	}
 	return false
+}
+
+// limitBody keeps API_BODY_LIMIT on every route but the import. The app
+// streams request bodies (fiber.Config.StreamRequestBody) so that the
+// import never holds its upload; fasthttp then no longer refuses large
+// bodies itself, and reading one whole (c.Body()) would take any size. So
+// every other body is read here, up to the limit, into memory as before.
+func (s *Server) limitBody(c *fiber.Ctx) error {
+	req := c.Request()
+	if !req.IsBodyStream() || (c.Method() == fiber.MethodPost && c.Path() == importPath) {
+		return c.Next()
+	}
+	limit := s.cfg.BodyLimit
+	if req.Header.ContentLength() > limit {
+		return tooLarge(c, req.BodyStream())
+	}
+	body, err := io.ReadAll(io.LimitReader(req.BodyStream(), int64(limit)+1))
+	if err != nil {
+		c.Context().SetConnectionClose()
+		return fiber.NewError(fiber.StatusBadRequest, "cannot read the request body")
+	}
+	if len(body) > limit { // chunked: its size is known only once read
+		return tooLarge(c, req.BodyStream())
+	}
+	req.SetBody(body)
+	return c.Next()
+}
+
+// rewindBody hands huma the body limitBody read. With streaming on, huma
+// reads request bodies from the stream, which reading the body whole
+// (limitBody, or middleware calling c.Body()) has used up.
+func (s *Server) rewindBody(ctx huma.Context, next func(huma.Context)) {
+	req := humafiber.Unwrap(ctx).Request()
+	if req.IsBodyStream() {
+		next(ctx) // not read yet: the import's stream
+		return
+	}
+	if body := req.Body(); len(body) > 0 {
+		req.SetBodyStream(bytes.NewReader(bytes.Clone(body)), len(body))
+	}
+	next(ctx)
+}
+
+// maxDrain is how much of a refused body is read and thrown away before the
+// connection closes. Closing a socket with unread data makes the kernel
+// send a reset, and a client still writing its body then sees "connection
+// reset" instead of our 413; net/http's server drains for the same reason.
+const maxDrain = 1 << 20
+
+// tooLarge answers 413 on a connection that then closes, after draining at
+// most maxDrain of the rest of the body.
+func tooLarge(c *fiber.Ctx, rest io.Reader) error {
+	_, _ = io.Copy(io.Discard, io.LimitReader(rest, maxDrain))
+	c.Context().SetConnectionClose()
+	return fiber.ErrRequestEntityTooLarge
 }
