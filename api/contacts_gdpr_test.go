@@ -263,6 +263,14 @@ func TestExportContact(t *testing.T) {
 	b := setup(t)
 	f := b.gdprContact(t, "ada@analytical.example", "create-ada")
 	path := "/api/v1/contacts/" + f.id + "/export"
+	// A bulk hand-off names her among others; one naming others only is
+	// not hers.
+	if _, err := b.pool.Exec(context.Background(), `
+INSERT INTO river_job (args, kind, max_attempts, queue, state)
+VALUES (jsonb_build_object('contact_ids', jsonb_build_array(gen_random_uuid()::text, $1::text)), 'enrich_contacts', 25, 'maintenance', 'available'),
+       (jsonb_build_object('contact_ids', jsonb_build_array(gen_random_uuid()::text)), 'enrich_contacts', 25, 'maintenance', 'available')`, f.id); err != nil {
+		t.Fatal(err)
+	}
 
 	r := b.do(t, request{method: "GET", path: path, headers: bearer(b.reader)})
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
@@ -285,8 +293,8 @@ func TestExportContact(t *testing.T) {
 	if len(e.Enrollments) != 1 || len(e.CampaignEvents) != 2 || len(e.YOLODecisions) != 1 {
 		t.Errorf("enrollments, events, decisions = %d, %d, %d; want 1, 2, 1", len(e.Enrollments), len(e.CampaignEvents), len(e.YOLODecisions))
 	}
-	if len(e.Jobs) != 1 || e.Jobs[0].Kind != "enrich_contact" || e.Jobs[0].State != "available" {
-		t.Errorf("jobs = %+v, want its available enrich_contact", e.Jobs)
+	if len(e.Jobs) != 2 || e.Jobs[0].Kind != "enrich_contact" || e.Jobs[0].State != "available" || e.Jobs[1].Kind != "enrich_contacts" {
+		t.Errorf("jobs = %+v, want its available enrich_contact and the enrich_contacts naming it", e.Jobs)
 	}
 
 	r = b.do(t, request{method: "GET", path: path + "?format=csv", headers: bearer(b.reader)})

@@ -27,9 +27,9 @@ import (
 func startImportWorker(t testing.TB, b *testBundle) {
 	t.Helper()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, jobs.NewImportContactsWorker(jobs.Deps{
-		Pool: b.pool, Hasher: contacts.NewHasher([]byte(config.DevSuppressionKey)),
-	}))
+	deps := jobs.Deps{Pool: b.pool, Hasher: contacts.NewHasher([]byte(config.DevSuppressionKey))}
+	river.AddWorker(workers, jobs.NewImportContactsWorker(deps))
+	river.AddWorker(workers, jobs.NewEnrichContactsWorker(deps))
 	rc, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
 		Schema: dbtest.Schema(b.pool), Workers: workers, SkipUnknownJobCheck: true,
 		Queues:            map[string]river.QueueConfig{jobs.QueueMaintenance: {MaxWorkers: 2}},
@@ -169,6 +169,15 @@ func TestImportEndToEnd(t *testing.T) {
 	}
 	if last != "Müller" || title != "Head of\nSales" || notes != `=HYPERLINK("http://evil","x")` || formula != "@SUM(A1:A9)" || source != "import" {
 		t.Fatalf("ann = %q %q %q %q, bob's notes %q", last, title, notes, source, formula)
+	}
+	// The import hands its contacts on through enrich_contacts jobs,
+	// which queue one enrich_contact job each.
+	for deadline := time.Now().Add(30 * time.Second); b.countRowsT(t,
+		`SELECT count(*) FROM river_job WHERE kind = 'enrich_contacts' AND state <> 'completed'`) > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the enrich_contacts jobs never completed")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if n := b.countRowsT(t, `SELECT count(*) FROM river_job WHERE kind = 'enrich_contact'`); n != 3 {
 		t.Fatalf("%d enrichment jobs, want 3", n)

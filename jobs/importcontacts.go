@@ -62,6 +62,9 @@ func registerImport(workers *river.Workers, deps Deps) error {
 	if err := river.AddWorkerSafely(workers, NewImportContactsWorker(deps)); err != nil {
 		return fmt.Errorf("register %s: %w", KindImportContacts, err)
 	}
+	if err := river.AddWorkerSafely(workers, NewEnrichContactsWorker(deps)); err != nil {
+		return fmt.Errorf("register %s: %w", KindEnrichContacts, err)
+	}
 	return nil
 }
 
@@ -78,24 +81,11 @@ func (w *ImportContactsWorker) Work(ctx context.Context, job *river.Job[ImportCo
 		return err
 	}
 	hooks := importer.Hooks{
-		// New contacts take the COPY path (InsertManyFastTx): no job of
-		// theirs can exist, so their unique jobs cannot conflict. Existing
-		// ones go through InsertManyTx, which skips a job already queued.
-		Enrich: func(ctx context.Context, tx pgx.Tx, created, existing []uuid.UUID) (int, error) {
-			n, err := client.InsertManyFastTx(ctx, tx, enrichParams(created))
-			if err != nil || len(existing) == 0 {
-				return n, err
-			}
-			res, err := client.InsertManyTx(ctx, tx, enrichParams(existing))
-			if err != nil {
-				return 0, err
-			}
-			for _, r := range res {
-				if !r.UniqueSkippedAsDuplicate {
-					n++
-				}
-			}
-			return n, nil
+		// The batch hands its contacts to enrichment through a few
+		// enrich_contacts jobs: a job per contact here would cost the
+		// import about as much again as its rows.
+		Enrich: func(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (int, error) {
+			return RequestEnrichment(ctx, tx, client, ids)
 		},
 		Finish: func(ctx context.Context, tx pgx.Tx) error {
 			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)

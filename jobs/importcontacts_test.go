@@ -31,6 +31,7 @@ func runImport(t *testing.T, csv string, breakIt func(pool *pgxpool.Pool, id uui
 	deps := Deps{Pool: pool, Hasher: contacts.NewHasher([]byte(config.DevSuppressionKey))}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, NewImportContactsWorker(deps))
+	river.AddWorker(workers, &EnrichContactsWorker{db: pool})
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Schema: dbtest.Schema(pool), Workers: workers, SkipUnknownJobCheck: true,
 		Queues:            map[string]river.QueueConfig{QueueMaintenance: {MaxWorkers: 1}},
@@ -63,11 +64,15 @@ func runImport(t *testing.T, csv string, breakIt func(pool *pgxpool.Pool, id uui
 		_ = client.Stop(stop)
 	})
 	var job *rivertype.JobRow
-	select {
-	case ev := <-events:
-		job = ev.Job
-	case <-time.After(30 * time.Second):
-		t.Fatal("the import job never finished")
+	for job == nil {
+		select {
+		case ev := <-events:
+			if ev.Job.Kind == KindImportContacts {
+				job = ev.Job
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the import job never finished")
+		}
 	}
 	imp, err = svc.Get(ctx, imp.ID)
 	if err != nil {
@@ -89,14 +94,14 @@ func TestImportContactsWorker(t *testing.T) {
 		if imp.Inserted != 3 || imp.Updated != 1 || imp.Invalid != 1 || imp.RowsRead != 5 {
 			t.Fatalf("import = %+v", imp)
 		}
-		// Ann was asked for twice (new, then updated before enrichment):
-		// River's unique enrich_contact jobs keep one.
+		// Ann's two rows merge within the batch: one contact, one job.
+		awaitFanOut(t, pool)
 		var jobs int
 		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = $1`, KindEnrichContact).Scan(&jobs); err != nil {
 			t.Fatal(err)
 		}
 		if jobs != 3 || imp.EnrichmentEnqueued != 3 {
-			t.Fatalf("%d enrichment jobs, %d counted; want 3 and 3", jobs, imp.EnrichmentEnqueued)
+			t.Fatalf("%d enrichment jobs, %d handed on; want 3 and 3", jobs, imp.EnrichmentEnqueued)
 		}
 	})
 
@@ -111,4 +116,24 @@ func TestImportContactsWorker(t *testing.T) {
 			t.Fatalf("job %s, import %s %q; want cancelled and failed with a reason", job.State, imp.Status, imp.Error)
 		}
 	})
+}
+
+// awaitFanOut waits until every enrich_contacts job has been worked.
+func awaitFanOut(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var left int
+		if err := pool.QueryRow(context.Background(),
+			`SELECT count(*) FROM river_job WHERE kind = $1 AND state <> 'completed'`, KindEnrichContacts).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d enrich_contacts jobs never completed", left)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -11,14 +11,16 @@ import (
 // The prospect pipeline is a chain of jobs, each enqueued in the transaction
 // that wrote the rows it works on:
 //
-//	import_contacts ─▶ enrich_contact ─▶ score_contact ─▶ crm_sync_contacts
-//	                   └▶ enrich_company (once per domain per cache TTL)
+//	import_contacts ─▶ enrich_contacts ─▶ enrich_contact ─▶ score_contact ─▶ crm_sync_contacts
+//	                   (fan-out of up to    └▶ enrich_company (once per domain per cache TTL)
+//	                    1,000 contacts)
 //
 // Args carry ids, never PII, so an erased contact leaves nothing behind in
 // queued jobs (DESIGN.md section 4). Kinds are stored on job rows: never
 // rename one in place.
 const (
 	KindImportContacts  = "import_contacts"
+	KindEnrichContacts  = "enrich_contacts"
 	KindEnrichContact   = "enrich_contact"
 	KindEnrichCompany   = "enrich_company"
 	KindScoreContact    = "score_contact"

@@ -22,39 +22,54 @@ type batchResult struct {
 	inserted, updated, skipped int64
 	// Contacts to enrich: the new ones, and existing ones whose enrichment
 	// is stale or not done.
-	enrichNew, enrichExisting []uuid.UUID
-	errs                      []imports.RowError
+	enrich []uuid.UUID
+	errs   []imports.RowError
 }
 
-// writeBatch upserts rows in tx with a handful of set-based statements:
-// one suppression lookup, one company insert and lookup, one contact
-// upsert.
-func (s *Service) writeBatch(ctx context.Context, tx pgx.Tx, importID uuid.UUID, rows []imports.Row) (batchResult, error) {
-	var res batchResult
-	if len(rows) == 0 {
-		return res, nil
-	}
-	cs := make([]contactRow, 0, len(rows))
+// prepared is a batch of rows checked against the contacts table's rules
+// and keyed for the suppression list: the batch's work that needs no
+// database, done while the previous batch's transaction runs.
+type prepared struct {
+	cs   []contactRow
+	keys [][]store.SuppressionKey // per contact row
+	errs []imports.RowError
+}
+
+// prepare checks rows and computes their suppression keys.
+func (s *Service) prepare(rows []imports.Row) prepared {
+	var p prepared
+	p.cs = make([]contactRow, 0, len(rows))
+	p.keys = make([][]store.SuppressionKey, 0, len(rows))
 	for _, row := range rows {
 		var c contactRow
-		c, res.errs = newContactRow(row, res.errs)
-		cs = append(cs, c)
+		c, p.errs = newContactRow(row, p.errs)
+		p.cs = append(p.cs, c)
+		p.keys = append(p.keys, contacts.SuppressionKeys(s.hasher, c.email, c.domain))
+	}
+	return p
+}
+
+// writeBatch upserts a prepared batch in tx with a handful of set-based
+// statements: one suppression lookup, one company insert and lookup, one
+// contact upsert.
+func (s *Service) writeBatch(ctx context.Context, tx pgx.Tx, importID uuid.UUID, p prepared) (batchResult, error) {
+	res := batchResult{errs: p.errs}
+	if len(p.cs) == 0 {
+		return res, nil
 	}
 
 	// Suppressed addresses and domains (or a parent domain) are skipped.
-	keys := make([][]store.SuppressionKey, len(cs))
 	var all []store.SuppressionKey
-	for i, c := range cs {
-		keys[i] = contacts.SuppressionKeys(s.hasher, c.email, c.domain)
-		all = append(all, keys[i]...)
+	for _, k := range p.keys {
+		all = append(all, k...)
 	}
 	suppressed, err := store.NewSuppressions(tx).Matching(ctx, all)
 	if err != nil {
 		return res, err
 	}
-	live := cs[:0]
-	for i, c := range cs {
-		if slices.ContainsFunc(keys[i], func(k store.SuppressionKey) bool { return suppressed[k.ID()] }) {
+	live := make([]contactRow, 0, len(p.cs))
+	for i, c := range p.cs {
+		if slices.ContainsFunc(p.keys[i], func(k store.SuppressionKey) bool { return suppressed[k.ID()] }) {
 			res.skipped++
 			res.errs = append(res.errs, imports.RowError{Row: c.number, Field: string(imports.FieldEmail), Reason: contacts.ReasonSuppressed})
 			continue
@@ -86,7 +101,7 @@ func (s *Service) writeBatch(ctx context.Context, tx pgx.Tx, importID uuid.UUID,
 	if err != nil {
 		return res, err
 	}
-	written, err := upsertContacts(ctx, tx, importID, merged, companyOf)
+	written, err := writeContacts(ctx, tx, importID, merged, companyOf)
 	if err != nil {
 		return res, err
 	}
@@ -97,11 +112,8 @@ func (s *Service) writeBatch(ctx context.Context, tx pgx.Tx, importID uuid.UUID,
 		} else {
 			res.updated++
 		}
-		switch {
-		case w.inserted:
-			res.enrichNew = append(res.enrichNew, w.id)
-		case w.enrichedAt == nil || w.enrichedAt.Before(stale):
-			res.enrichExisting = append(res.enrichExisting, w.id)
+		if w.inserted || w.enrichedAt == nil || w.enrichedAt.Before(stale) {
+			res.enrich = append(res.enrich, w.id)
 		}
 	}
 	res.skipped += int64(len(merged) - len(written)) // existing and unchanged

@@ -41,13 +41,13 @@ func setup(t *testing.T, cfg importer.Config) *bundle {
 
 func (b *bundle) hooks() importer.Hooks {
 	return importer.Hooks{
-		Enrich: func(_ context.Context, _ pgx.Tx, created, existing []uuid.UUID) (int, error) {
+		Enrich: func(_ context.Context, _ pgx.Tx, ids []uuid.UUID) (int, error) {
 			b.enrichCalls++
 			if b.enrichCalls == b.failEnrichAt {
 				return 0, errors.New("crash")
 			}
-			b.enriched = append(append(b.enriched, created...), existing...)
-			return len(created) + len(existing), nil
+			b.enriched = append(b.enriched, ids...)
+			return len(ids), nil
 		},
 		Finish: func(context.Context, pgx.Tx) error { b.finished++; return nil },
 	}

@@ -19,11 +19,9 @@ import (
 // Hooks are what the caller (the import_contacts job) adds to the
 // import's transactions.
 type Hooks struct {
-	// Enrich enqueues enrichment of contacts in tx and returns how many
-	// jobs it added. The created contacts are new in tx, so no job of
-	// theirs can exist yet; an existing contact may have one queued, which
-	// must not be added twice.
-	Enrich func(ctx context.Context, tx pgx.Tx, created, existing []uuid.UUID) (int, error)
+	// Enrich hands contacts (new ones and ones whose enrichment is stale)
+	// to enrichment in tx and returns how many it handed on.
+	Enrich func(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (int, error)
 	// Finish runs in the import's last transaction, the one that marks it
 	// completed: the job completes itself there.
 	Finish func(ctx context.Context, tx pgx.Tx) error
@@ -78,40 +76,86 @@ func (s *Service) Run(ctx context.Context, id uuid.UUID, until time.Time, hooks 
 		return s.readFailure(ctx, imp, err)
 	}
 
-	r := &run{svc: s, imp: imp, hooks: hooks, done: imp.RowsDone, pos: imp.RowsDone}
-	for {
-		row, errs, err := rd.Next()
-		for _, e := range errs {
-			r.pos = max(r.pos, e.Row)
-			if e.Row > r.done {
-				r.errs = append(r.errs, e)
-			}
+	// The next batch is read and prepared while the current one's
+	// transaction runs.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan gathered, 1)
+	go gather(ctx, rd, imp.RowsDone, s.cfg.BatchRows, s.prepare, batches)
+
+	r := &run{svc: s, imp: imp, hooks: hooks, done: imp.RowsDone}
+	for g := range batches {
+		if g.err != nil {
+			return s.readFailure(ctx, imp, g.err)
 		}
-		if row.Number > 0 {
-			r.pos = max(r.pos, row.Number)
-			if row.Number > r.done {
-				r.rows = append(r.rows, row)
-			}
-		}
-		end := errors.Is(err, io.EOF)
-		if err != nil && !end {
-			return s.readFailure(ctx, imp, err)
-		}
-		if !end && len(r.rows) < s.cfg.BatchRows && len(r.errs) < maxBatchErrors {
-			continue
-		}
-		stats := rd.Stats()
-		if err := r.commit(ctx, stats, end); err != nil {
+		if err := r.commit(ctx, g); err != nil {
 			return err
 		}
-		if end {
+		if g.end {
 			obs.Logger(ctx, s.logger).InfoContext(ctx, "import completed", slog.String("import_id", id.String()),
-				slog.Int64("rows_read", stats.Rows), slog.Int64("invalid", stats.Invalid))
+				slog.Int64("rows_read", g.stats.Rows), slog.Int64("invalid", g.stats.Invalid))
 			return nil
 		}
 		if !until.IsZero() && s.now().After(until) {
 			return ErrPaused
 		}
+	}
+	return ctx.Err()
+}
+
+// gathered is one batch as read: its rows prepared, the row errors of
+// reading, and how far the reader got.
+type gathered struct {
+	batch prepared
+	errs  []imports.RowError
+	pos   int64 // last record read
+	stats imports.Stats
+	end   bool
+	err   error // reading failed; nothing else is set
+}
+
+// gather reads rd into batches of up to batchRows rows after row done,
+// prepares them and sends them on out, which it closes when the upload
+// ends, reading fails or ctx is done.
+func gather(ctx context.Context, rd *imports.Reader, done int64, batchRows int, prep func([]imports.Row) prepared, out chan<- gathered) {
+	defer close(out)
+	send := func(g gathered) bool {
+		select {
+		case out <- g:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	pos := done
+	var rows []imports.Row
+	var errs []imports.RowError
+	for {
+		row, rowErrs, err := rd.Next()
+		for _, e := range rowErrs {
+			pos = max(pos, e.Row)
+			if e.Row > done {
+				errs = append(errs, e)
+			}
+		}
+		if row.Number > 0 {
+			pos = max(pos, row.Number)
+			if row.Number > done {
+				rows = append(rows, row)
+			}
+		}
+		end := errors.Is(err, io.EOF)
+		if err != nil && !end {
+			send(gathered{err: err})
+			return
+		}
+		if !end && len(rows) < batchRows && len(errs) < maxBatchErrors {
+			continue
+		}
+		if !send(gathered{batch: prep(rows), errs: errs, pos: pos, stats: rd.Stats(), end: end}) || end {
+			return
+		}
+		rows, errs = nil, nil
 	}
 }
 
@@ -134,21 +178,17 @@ func (s *Service) fail(ctx context.Context, imp Import, reason string) error {
 	return &FailedError{Reason: reason}
 }
 
-// run is one pass over an import: the batch being gathered and how far
-// the committed ones reach.
+// run is one pass over an import: how far its committed batches reach.
 type run struct {
 	svc   *Service
 	imp   Import
 	hooks Hooks
 	done  int64 // rows_done committed
-	pos   int64 // last record read
-	rows  []imports.Row
-	errs  []imports.RowError
 }
 
 // commit writes the gathered batch in one transaction, under the import
 // row's lock, and only if no other run moved rows_done meanwhile.
-func (r *run) commit(ctx context.Context, stats imports.Stats, final bool) error {
+func (r *run) commit(ctx context.Context, g gathered) error {
 	s := r.svc
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := getImport(ctx, tx, r.imp.ID, true)
@@ -158,27 +198,27 @@ func (r *run) commit(ctx context.Context, stats imports.Stats, final bool) error
 		if cur.RowsDone != r.done || cur.Status == StatusCompleted || cur.Status == StatusFailed {
 			return ErrRacing
 		}
-		w, err := s.writeBatch(ctx, tx, r.imp.ID, r.rows)
+		w, err := s.writeBatch(ctx, tx, r.imp.ID, g.batch)
 		if err != nil {
 			return err
 		}
-		if err := insertRowErrors(ctx, tx, r.imp.ID, append(r.errs, w.errs...)); err != nil {
+		if err := insertRowErrors(ctx, tx, r.imp.ID, append(g.errs, w.errs...)); err != nil {
 			return err
 		}
 		enqueued := 0
-		if len(w.enrichNew)+len(w.enrichExisting) > 0 {
-			if enqueued, err = r.hooks.Enrich(ctx, tx, w.enrichNew, w.enrichExisting); err != nil {
+		if len(w.enrich) > 0 {
+			if enqueued, err = r.hooks.Enrich(ctx, tx, w.enrich); err != nil {
 				return fmt.Errorf("enqueue enrichment: %w", err)
 			}
 		}
 		p := progress{
-			RowsRead: stats.Rows, Invalid: stats.Invalid, RowsDone: r.pos,
+			RowsRead: g.stats.Rows, Invalid: g.stats.Invalid, RowsDone: g.pos,
 			Inserted: w.inserted, Updated: w.updated, Skipped: w.skipped, EnrichmentEnqueued: int64(enqueued),
 		}
 		if err := saveProgress(ctx, tx, r.imp.ID, p); err != nil {
 			return err
 		}
-		if !final {
+		if !g.end {
 			return nil
 		}
 		if err := completeImport(ctx, tx, r.imp.ID); err != nil {
@@ -189,6 +229,6 @@ func (r *run) commit(ctx context.Context, stats imports.Stats, final bool) error
 	if err != nil {
 		return err
 	}
-	r.done, r.rows, r.errs = r.pos, r.rows[:0], r.errs[:0]
+	r.done = g.pos
 	return nil
 }

@@ -216,11 +216,15 @@ type ContactJob struct {
 	FinalizedAt *time.Time `json:"finalized_at,omitempty"`
 }
 
-// Jobs returns the jobs whose args name the contact, oldest first.
+// Jobs returns the jobs whose args name the contact, alone (contact_id)
+// or among others (contact_ids), oldest first.
 func (p *PersonalData) Jobs(ctx context.Context, contactID uuid.UUID) ([]ContactJob, error) {
 	rows, err := p.db.Query(ctx, `
 SELECT id, kind, queue, state::text, attempt, created_at, finalized_at
-FROM river_job WHERE args @> jsonb_build_object('contact_id', $1::text) ORDER BY id`, contactID.String())
+FROM river_job
+WHERE args @> jsonb_build_object('contact_id', $1::text)
+   OR args @> jsonb_build_object('contact_ids', jsonb_build_array($1::text))
+ORDER BY id`, contactID.String())
 	if err != nil {
 		return nil, fmt.Errorf("contact jobs: %w", err)
 	}
