@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -86,6 +89,9 @@ func (w *EnrichCompanyWorker) complete(ctx context.Context, job *river.Job[Enric
 		if err := w.enricher.StoreCompanies(ctx, tx, b); err != nil {
 			return err
 		}
+		if err := rescoreContactsOf(ctx, tx, enrichedIDs(b)); err != nil {
+			return err
+		}
 		own, _ := b.Of(job.Args.CompanyID)
 		concluded = own.Status == enrichment.StatusEnriched || own.Status == enrichment.StatusNotFound
 	}
@@ -96,6 +102,53 @@ func (w *EnrichCompanyWorker) complete(ctx context.Context, job *river.Job[Enric
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit company enrichment: %w", err)
+	}
+	return nil
+}
+
+// enrichedIDs are the companies of b the waterfall enriched.
+func enrichedIDs(b *enrichment.CompanyBatch) []uuid.UUID {
+	var ids []uuid.UUID
+	for i, o := range b.Outcomes {
+		if o.Status == enrichment.StatusEnriched {
+			ids = append(ids, b.IDs[i])
+		}
+	}
+	return ids
+}
+
+// rescoreContactsOf queues, in tx, score_contact for the contacts of
+// companies whose enrichment just landed. A contact's own enrichment
+// usually finishes first and scores it without the company's industry,
+// size and technologies; this scores it again with them. Contacts still
+// waiting for their own enrichment are left to it.
+func rescoreContactsOf(ctx context.Context, tx pgx.Tx, companies []uuid.UUID) error {
+	if len(companies) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT id FROM contacts
+		WHERE company_id = ANY($1) AND enrichment_status <> 'pending'
+		ORDER BY id`, companies)
+	if err != nil {
+		return fmt.Errorf("contacts to rescore: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return fmt.Errorf("contacts to rescore: %w", err)
+	}
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return fmt.Errorf("enqueue rescoring: %w", err)
+	}
+	for chunk := range slices.Chunk(ids, enrichFanOutChunk) {
+		params := make([]river.InsertManyParams, len(chunk))
+		for i, id := range chunk {
+			params[i] = river.InsertManyParams{Args: ScoreContactArgs{ContactID: id}}
+		}
+		if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+			return fmt.Errorf("enqueue rescoring: %w", err)
+		}
 	}
 	return nil
 }

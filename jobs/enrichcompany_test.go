@@ -64,6 +64,41 @@ func TestEnrichCompany(t *testing.T) {
 		}
 	})
 
+	t.Run("rescores the company's enriched contacts", func(t *testing.T) {
+		t.Parallel()
+		b, ctx := setupEnrich(t)
+		d := "rescore.example"
+		for vendorsim.NoMatch(d) {
+			d = "x" + d
+		}
+		id := b.insertCompany(t, ctx, d)
+		var scored uuid.UUID
+		if err := b.tx.QueryRow(ctx, `
+			INSERT INTO contacts (email, company_id, domain, enrichment_status, enriched_at)
+			VALUES ('ann@' || $2, $1, $2, 'enriched', now()) RETURNING id`, id, d).Scan(&scored); err != nil {
+			t.Fatal(err)
+		}
+		// Still waiting for its own enrichment, which will score it.
+		if _, err := b.tx.Exec(ctx, `INSERT INTO contacts (email, company_id, domain) VALUES ('bob@' || $2, $1, $2)`, id, d); err != nil {
+			t.Fatal(err)
+		}
+		tw := b.companyWorker(t, b.service(t, b.set), b.tx)
+		if _, err := tw.Work(ctx, t, b.tx, EnrichCompanyArgs{CompanyID: id}, nil); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := b.tx.Query(ctx, `SELECT (args->>'contact_id')::uuid FROM river_job WHERE kind = $1`, KindScoreContact)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0] != scored {
+			t.Errorf("score_contact jobs for %v, want one for the enriched contact %s", got, scored)
+		}
+	})
+
 	t.Run("falls through to Apollo when Explorium finds nothing", func(t *testing.T) {
 		t.Parallel()
 		b, ctx := setupEnrich(t)
