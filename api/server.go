@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/rtgs/sales-automation/engine/actions"
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/contacts"
@@ -51,6 +52,7 @@ type Server struct {
 	metrics  *obs.HTTPMetrics
 	idem     *store.IdempotencyKeys
 	contacts *contacts.Service
+	actions  actions.Catalog
 
 	app     *fiber.App
 	api     huma.API
@@ -68,6 +70,11 @@ func New(d Deps) (*Server, error) {
 		idem: store.NewIdempotencyKeys(d.Pool),
 	}
 	s.contacts = s.newContactService()
+	cat, err := actions.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	s.actions = cat
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewLocal(d.Config.RateLimitPerMinute)
 	}
@@ -116,6 +123,7 @@ func (s *Server) registerRoutes() {
 	s.registerICPProfiles()
 	s.registerTriggers()
 	s.registerPipeline()
+	s.registerWorkflows()
 }
 
 // App exposes the Fiber app, for tests (app.Test) and benchmarks.

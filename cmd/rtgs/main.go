@@ -26,6 +26,7 @@ Usage:
   rtgs vendorsim [--addr 127.0.0.1:8090] [--seed N] [--latency 0ms-0ms] [--error-rate 0] [--outage V,..]  serve the fake vendors
   rtgs demo [--api URL] [--file CSV] [--wait 5m]   walk a running platform (make run) through the pipeline with the sample data
   rtgs demo generate [--contacts N] [--companies N] [--seed N]   write the sample prospects CSV
+  rtgs workflow validate FILE...   check workflow definitions (as POST /api/v1/workflows/validate does)
 
 Configuration comes from environment variables; see 'rtgs env'.
 `
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return runVendorsim(ctx, rest, stdout)
 	case "demo":
 		return runDemo(ctx, rest, lookup, stdout)
+	case "workflow":
+		return runWorkflow(rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

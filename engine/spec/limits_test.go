@@ -27,12 +27,12 @@ func TestLimits(t *testing.T) {
 		lim  Limits
 		want string
 	}{
-		{"10 MB refused before parsing", huge, Limits{}, "more than the limit of 1048576"},
+		{"10 MB refused before parsing", huge, Limits{}, "larger than the limit of 1048576 bytes"},
 		{"alias count", bomb(9, 9), Limits{}, "more than 8 aliases"},
 		{"alias expansion", bomb(9, 9), Limits{MaxAliases: 1000}, "expands to more than 100000 nodes"},
 		{"depth", deep, Limits{}, "deeper than 32 levels"},
 		{"custom depth", "workflow: [[[[1]]]]\n", Limits{MaxDepth: 3}, "deeper than 3 levels"},
-		{"custom size", "workflow: {}\n", Limits{MaxBytes: 5}, "more than the limit of 5"},
+		{"custom size", "workflow: {}\n", Limits{MaxBytes: 5}, "larger than the limit of 5 bytes"},
 		{"steps", "workflow:\n  metadata: {name: a}\n  steps: [{id: a, action: notify}, {id: b, action: notify}]\n",
 			Limits{MaxSteps: 1}, "2 steps, more than the limit of 1"},
 	}

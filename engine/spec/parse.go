@@ -26,7 +26,7 @@ func Parse(filename string, data []byte, lim Limits) (*Workflow, Diagnostics) {
 func parse(data []byte, lim Limits) (*Workflow, *diags) {
 	d := &diags{}
 	if len(data) > lim.MaxBytes {
-		d.add(pos{1, 1}, "", CodeLimit, "document is %d bytes, more than the limit of %d", len(data), lim.MaxBytes)
+		d.add(pos{1, 1}, "", CodeLimit, "document is larger than the limit of %d bytes", lim.MaxBytes)
 		return nil, d
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
