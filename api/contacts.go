@@ -78,7 +78,7 @@ type ContactFields struct {
 type CreateContactRequest struct {
 	Body struct {
 		Email     string     `json:"email" minLength:"1" maxLength:"320"`
-		CompanyID *uuid.UUID `json:"company_id,omitempty" doc:"Link this existing company instead of one found by domain."`
+		CompanyID *uuid.UUID `json:"company_id,omitempty" format:"uuid" doc:"Link this existing company instead of one found by domain."`
 		ContactFields
 	}
 }

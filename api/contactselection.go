@@ -17,7 +17,7 @@ const maxSelection = 100_000
 // ContactSelection picks the contacts of a bulk action: by ids, or by the
 // filters of the contact list. Exactly one of the two is sent.
 type ContactSelection struct {
-	ContactIDs []uuid.UUID     `json:"contact_ids,omitempty" maxItems:"100000" doc:"These contacts; each must exist."`
+	ContactIDs []uuid.UUID     `json:"contact_ids,omitempty" maxItems:"100000" format:"uuid" doc:"These contacts; each must exist."`
 	Filter     *ContactFilters `json:"filter,omitempty" doc:"Every contact matching these filters (those of GET /api/v1/contacts), at most 100000."`
 }
 
@@ -25,7 +25,7 @@ type ContactSelection struct {
 type ContactFilters struct {
 	Email            string     `json:"email,omitempty" maxLength:"320"`
 	Domain           string     `json:"domain,omitempty" maxLength:"500"`
-	CompanyID        *uuid.UUID `json:"company_id,omitempty"`
+	CompanyID        *uuid.UUID `json:"company_id,omitempty" format:"uuid"`
 	MinScore         *int       `json:"min_score,omitempty" minimum:"0" maximum:"100"`
 	MaxScore         *int       `json:"max_score,omitempty" minimum:"0" maximum:"100"`
 	EnrichmentStatus string     `json:"enrichment_status,omitempty" enum:"pending,enriched,not_found,failed"`

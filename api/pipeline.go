@@ -14,7 +14,7 @@ import (
 )
 
 // pipelineKinds are the job kinds of the prospect pipeline, in chain order.
-var pipelineKinds = []string{jobs.KindImportContacts, jobs.KindEnrichContact, jobs.KindEnrichCompany,
+var pipelineKinds = []string{jobs.KindImportContacts, jobs.KindEnrichContacts, jobs.KindEnrichContact, jobs.KindEnrichCompany,
 	jobs.KindScoreContact, jobs.KindCRMSyncContacts}
 
 // PipelineProgress is where the prospect pipeline stands.

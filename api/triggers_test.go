@@ -114,7 +114,8 @@ func TestTriggerBadInput(t *testing.T) {
 		{"neither ids nor filter", `{}`, 422, "body.contact_ids"},
 		{"both ids and filter", `{"contact_ids":["` + ids[0] + `"],"filter":{"domain":"acme.example"}}`, 422, "body.contact_ids"},
 		{"unknown id", idsJSON(ids[0], absent), 422, "body.contact_ids[1]"},
-		{"malformed id", idsJSON("nope"), 422, "body"}, // huma names no index for a uuid.UUID that does not parse
+		{"malformed id", idsJSON(ids[0], "nope"), 422, "body.contact_ids[1]"},
+		{"malformed company id", `{"filter":{"company_id":"acme"}}`, 422, "body.filter.company_id"},
 		{"score out of range", `{"filter":{"min_score":101}}`, 422, "body.filter.min_score"},
 		{"min above max", `{"filter":{"min_score":80,"max_score":20}}`, 422, "body.filter.min_score"},
 		{"bad status", `{"filter":{"enrichment_status":"done"}}`, 422, "body.filter.enrichment_status"},

@@ -10,10 +10,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,15 +128,15 @@ func (c *demoClient) walk(ctx context.Context, data []byte, wait time.Duration) 
 	}
 
 	c.say("3. Enrichment, scoring and CRM sync run on the worker (watch them in River UI: %s/riverui/)", c.base)
-	var pipe map[string]any
+	var pipe demoPipeline
 	last := ""
 	err := c.poll(ctx, wait, "/api/v1/pipeline", &pipe, func() bool {
-		line := compact(pipe)
+		line := pipe.String()
 		if line != last {
 			c.say("   %s", line)
 			last = line
 		}
-		return pipelineSettled(pipe)
+		return pipe.settled()
 	})
 	if err != nil {
 		c.say("   still running after %s; the worker carries on (see /api/v1/pipeline)", wait)
@@ -170,19 +172,53 @@ func (c *demoClient) walk(ctx context.Context, data []byte, wait time.Duration) 
 	return nil
 }
 
-// pipelineSettled reports whether nothing of the pipeline is queued or
-// running any more, read loosely from GET /api/v1/pipeline.
-func pipelineSettled(p map[string]any) bool {
-	jobs, ok := p["jobs"].(map[string]any)
-	if !ok {
+// demoPipeline is what the demo reads of GET /api/v1/pipeline.
+type demoPipeline struct {
+	Contacts struct {
+		ByEnrichment map[string]int64 `json:"by_enrichment_status"`
+		BySync       map[string]int64 `json:"by_sync_status"`
+		SyncWaiting  int64            `json:"sync_waiting"`
+	} `json:"contacts"`
+	Companies struct {
+		ByEnrichment map[string]int64 `json:"by_enrichment_status"`
+	} `json:"companies"`
+	Jobs map[string]map[string]int64 `json:"jobs"`
+}
+
+// String is one line of progress: contacts and companies by enrichment
+// status, sync, and the jobs still to run by kind.
+func (p *demoPipeline) String() string {
+	ce, cs, co := p.Contacts.ByEnrichment, p.Contacts.BySync, p.Companies.ByEnrichment
+	total := func(m map[string]int64) (n int64) {
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+	var queued []string
+	for _, kind := range slices.Sorted(maps.Keys(p.Jobs)) {
+		if n := total(p.Jobs[kind]); n > 0 {
+			queued = append(queued, fmt.Sprintf("%s %d", kind, n))
+		}
+	}
+	jobs := "none"
+	if len(queued) > 0 {
+		jobs = strings.Join(queued, ", ")
+	}
+	return fmt.Sprintf("contacts enriched %d, not found %d, failed %d, waiting %d | companies enriched %d/%d | synced %d/%d (%d marked) | jobs to run: %s",
+		ce["enriched"], ce["not_found"], ce["failed"], ce["pending"], co["enriched"], total(co),
+		cs["synced"], total(cs), p.Contacts.SyncWaiting, jobs)
+}
+
+// settled reports whether no pipeline job is queued or running any more.
+func (p *demoPipeline) settled() bool {
+	if p.Jobs == nil {
 		return false
 	}
-	for _, v := range jobs {
-		if m, ok := v.(map[string]any); ok {
-			for state, n := range m {
-				if state != "completed" && state != "cancelled" && state != "discarded" && n != float64(0) {
-					return false
-				}
+	for _, states := range p.Jobs {
+		for _, n := range states {
+			if n > 0 {
+				return false
 			}
 		}
 	}
@@ -264,9 +300,4 @@ func pick(m map[string]any, keys ...string) string {
 		}
 	}
 	return strings.Join(parts, " ")
-}
-
-func compact(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
