@@ -85,7 +85,8 @@ func TestPipelineProgress(t *testing.T) {
 		{"score_contact jobs", got.Jobs[jobs.KindScoreContact]["available"], int64(1)},
 		{"crm sync jobs", got.Jobs[jobs.KindCRMSyncContacts]["scheduled"], int64(1)},
 		{"import jobs", got.Jobs[jobs.KindImportContacts]["available"], int64(0)},
-		{"kinds", len(got.Jobs), 5},
+		{"kinds", len(got.Jobs), 6},
+		{"enrich_contacts jobs", got.Jobs[jobs.KindEnrichContacts]["available"], int64(0)},
 		{"active imports", fmt.Sprint(got.ActiveImports), "[{running running.csv 500} {queued queued.jsonl 0}]"},
 	}
 	for _, c := range checks {
