@@ -14,10 +14,12 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/rtgs/sales-automation/engine"
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/ratelimit"
 	"github.com/rtgs/sales-automation/internal/store"
+	"github.com/rtgs/sales-automation/workflows"
 )
 
 // RunOptions are what Run needs beyond configuration; cmd/api and `rtgs dev`
@@ -49,6 +51,12 @@ func Run(ctx context.Context, cfg config.API, o RunOptions) error {
 	srv, err := New(Deps{Config: cfg, Pool: o.Pool, River: rc, Auth: authSvc, Limiter: limiter, Logger: o.Logger, Registry: o.Registry})
 	if err != nil {
 		return err
+	}
+	// The shipped workflows, registered by every process at start; one
+	// that cannot reach the database now serves anyway (readyz says so)
+	// and the next start or the workers register them.
+	if err := engine.LoadLibrary(ctx, o.Pool, workflows.Library, srv.actions); err != nil {
+		o.Logger.Warn("workflow library not registered", slog.Any("error", err))
 	}
 	ln := o.Listener
 	if ln == nil {

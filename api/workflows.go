@@ -22,6 +22,7 @@ type ValidateWorkflowResponse struct {
 }
 
 func (s *Server) registerWorkflows() {
+	s.registerWorkflowDefinitions()
 	register(s, huma.Operation{
 		OperationID: "validate-workflow", Method: http.MethodPost, Path: "/api/v1/workflows/validate",
 		Summary: "Validate a workflow definition", Tags: []string{"workflows"}, MaxBodyBytes: spec.DefaultMaxBytes,

@@ -27,11 +27,14 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/rtgs/sales-automation/engine"
+	"github.com/rtgs/sales-automation/engine/actions"
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/contacts"
 	"github.com/rtgs/sales-automation/internal/store"
 	"github.com/rtgs/sales-automation/internal/vendors"
 	"github.com/rtgs/sales-automation/jobs"
+	"github.com/rtgs/sales-automation/workflows"
 )
 
 const (
@@ -66,6 +69,9 @@ func Run(ctx context.Context, cfg config.Worker, pool *pgxpool.Pool, logger *slo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	cfg = withDefaults(cfg)
+	if err := loadWorkflowLibrary(ctx, pool); err != nil {
+		logger.Warn("workflow library not registered", slog.Any("error", err))
+	}
 
 	mw, err := NewMiddleware(reg, logger)
 	if err != nil {
@@ -263,4 +269,14 @@ func shutdownHTTP(srv *http.Server) error {
 		return fmt.Errorf("shut down worker http: %w", err)
 	}
 	return nil
+}
+
+// loadWorkflowLibrary registers the shipped workflows (idempotent; every
+// process does it at start).
+func loadWorkflowLibrary(ctx context.Context, pool *pgxpool.Pool) error {
+	cat, err := actions.Builtin()
+	if err != nil {
+		return err
+	}
+	return engine.LoadLibrary(ctx, pool, workflows.Library, cat)
 }
