@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/rtgs/sales-automation/engine"
 	"github.com/rtgs/sales-automation/engine/actions"
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/config"
@@ -27,6 +28,7 @@ import (
 	"github.com/rtgs/sales-automation/internal/obs"
 	"github.com/rtgs/sales-automation/internal/ratelimit"
 	"github.com/rtgs/sales-automation/internal/store"
+	"github.com/rtgs/sales-automation/jobs"
 )
 
 // Deps is what the API needs; cmd wires it.
@@ -53,6 +55,7 @@ type Server struct {
 	idem     *store.IdempotencyKeys
 	contacts *contacts.Service
 	actions  actions.Catalog
+	engine   *engine.Engine
 
 	app     *fiber.App
 	api     huma.API
@@ -75,6 +78,8 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.actions = cat
+	// The API starts and cancels runs; the workers run the steps.
+	s.engine = engine.New(d.Pool, cat, nil, jobs.StepQueue{})
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewLocal(d.Config.RateLimitPerMinute)
 	}
@@ -124,6 +129,7 @@ func (s *Server) registerRoutes() {
 	s.registerTriggers()
 	s.registerPipeline()
 	s.registerWorkflows()
+	s.registerWorkflowRuns()
 }
 
 // App exposes the Fiber app, for tests (app.Test) and benchmarks.

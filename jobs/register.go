@@ -80,7 +80,7 @@ func Register(workers *river.Workers, deps Deps) error {
 	if err := registerCRMSync(workers, deps); err != nil {
 		return err
 	}
-	return nil
+	return registerWorkflowSteps(workers, deps)
 }
 
 // PeriodicJobs returns the jobs River's elected leader enqueues on a

@@ -1,0 +1,104 @@
+package api_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/rtgs/sales-automation/internal/auth"
+)
+
+type runJSON struct {
+	ID, Workflow, Status, Error, Location string
+	Version                               int
+	Inputs                                map[string]any
+	Steps                                 []struct {
+		StepID string `json:"step_id"`
+		Status string
+	}
+}
+
+// Starting a run writes it and enqueues its first step in one
+// transaction; cancelling it cancels that step's job too.
+func TestWorkflowRunsStartAndCancel(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	runner := b.createKey(t, "runner", auth.WorkflowsRun)
+	src, err := os.ReadFile("../workflows/enrich-and-sync.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := bearer(runner)
+	h["Content-Type"] = "application/yaml"
+	if r := b.do(t, request{method: "POST", path: "/api/v1/workflows", body: string(src), headers: h}); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+
+	start := func(key, body string) response {
+		return b.do(t, request{method: "POST", path: "/api/v1/workflow-runs", body: body, headers: bearer(key)})
+	}
+	r := start(runner, `{"name":"enrich-and-sync","inputs":{"contact_ids":["00000000-0000-0000-0000-000000000001"]}}`)
+	run := decode[runJSON](t, r)
+	if r.status != 202 || run.Status != "running" || run.Version != 1 || run.Inputs["min_score"] != float64(60) ||
+		r.header.Get("Location") != "/api/v1/workflow-runs/"+run.ID {
+		t.Fatalf("start: %d %s", r.status, r.body)
+	}
+	jobs := func(state string) int {
+		return b.countRowsT(t, `SELECT count(*) FROM river_job WHERE kind = 'workflow_step' AND state = '`+state+`' AND args->>'run_id' = '`+run.ID+`'`)
+	}
+	if n := jobs("available"); n != 1 {
+		t.Fatalf("%d step jobs available, want the first step's", n)
+	}
+	r = b.do(t, request{method: "GET", path: "/api/v1/workflow-runs/" + run.ID, headers: bearer(b.reader)})
+	got := decode[runJSON](t, r)
+	if r.status != 200 || len(got.Steps) != 1 || got.Steps[0].StepID != "enrich" || got.Steps[0].Status != "queued" {
+		t.Fatalf("get: %d %s", r.status, r.body)
+	}
+
+	for _, tt := range []struct {
+		name, key, body string
+		status          int
+		location        string
+	}{
+		{"unknown workflow", runner, `{"name":"nope"}`, 404, "body.name"},
+		{"unknown version", runner, `{"name":"enrich-and-sync","version":7}`, 404, "body.name"},
+		{"missing required input", runner, `{"name":"enrich-and-sync","inputs":{}}`, 422, "body.inputs"},
+		{"input of the wrong type", runner, `{"name":"enrich-and-sync","inputs":{"contact_ids":"all"}}`, 422, "body.inputs"},
+		{"undeclared input", runner, `{"name":"enrich-and-sync","inputs":{"contact_ids":[],"everyone":true}}`, 422, "body.inputs"},
+		{"bad name", runner, `{"name":"../etc"}`, 422, "body.name"},
+		{"no workflows:run scope", b.reader, `{"name":"enrich-and-sync","inputs":{"contact_ids":[]}}`, 403, ""},
+	} {
+		r := start(tt.key, tt.body)
+		if r.status != tt.status || (tt.location != "" && (len(r.problem.Errors) == 0 || r.problem.Errors[0].Location != tt.location)) {
+			t.Errorf("%s: %d %s, want %d at %s", tt.name, r.status, r.body, tt.status, tt.location)
+		}
+	}
+	if n := b.countRowsT(t, `SELECT count(*) FROM workflow_states`); n != 1 {
+		t.Errorf("%d runs after the refusals, want 1", n)
+	}
+
+	cancel := func() response {
+		return b.do(t, request{method: "POST", path: "/api/v1/workflow-runs/" + run.ID + "/cancel", headers: bearer(runner)})
+	}
+	if r := cancel(); r.status != 200 || decode[runJSON](t, r).Status != "cancelled" {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	if n := jobs("cancelled"); n != 1 {
+		t.Errorf("%d step jobs cancelled, want 1", n)
+	}
+	var stepStatus string
+	if err := b.pool.QueryRow(context.Background(), `SELECT status FROM workflow_step_runs WHERE run_id = $1`, run.ID).Scan(&stepStatus); err != nil || stepStatus != "cancelled" {
+		t.Errorf("step = %q, %v; want cancelled", stepStatus, err)
+	}
+	if r := cancel(); r.status != 409 {
+		t.Errorf("cancel again: %d, want 409", r.status)
+	}
+	r = b.do(t, request{method: "GET", path: "/api/v1/workflow-runs?status=cancelled&workflow=enrich-and-sync", headers: bearer(b.reader)})
+	list := decode[struct{ Items []runJSON }](t, r)
+	if r.status != 200 || len(list.Items) != 1 || list.Items[0].ID != run.ID {
+		t.Errorf("list: %d %s", r.status, r.body)
+	}
+	if r := b.do(t, request{method: "GET", path: "/api/v1/workflow-runs/00000000-0000-0000-0000-000000000009", headers: bearer(b.reader)}); r.status != 404 {
+		t.Errorf("unknown run: %d, want 404", r.status)
+	}
+}

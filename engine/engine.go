@@ -1,0 +1,212 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rtgs/sales-automation/engine/spec"
+	"github.com/rtgs/sales-automation/internal/store"
+)
+
+// Action runs one step (or one item of a foreach step). It may run again
+// for the same invocation (a worker can die after the action and before
+// its result is stored), so it passes IdempotencyKey on to vendors that
+// take one and is otherwise safe to repeat.
+type Action interface {
+	Run(ctx context.Context, in Invocation) (any, error)
+}
+
+// ActionFunc adapts a function to Action.
+type ActionFunc func(ctx context.Context, in Invocation) (any, error)
+
+// Run implements Action.
+func (f ActionFunc) Run(ctx context.Context, in Invocation) (any, error) { return f(ctx, in) }
+
+// Invocation is what an action is asked to do.
+type Invocation struct {
+	RunID  uuid.UUID
+	StepID string
+	Item   int // -1 outside foreach
+	// IdempotencyKey is the same every time this step (and item) of this
+	// run is invoked: run/step/item.
+	IdempotencyKey string
+	Inputs         map[string]any
+}
+
+// PermanentError marks an action failure a retry cannot help (bad input,
+// a refusal): the step fails at once instead of using its attempts.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// StepJob is a step (and item) to run as a job, with the attempts and
+// retry delays its definition gives it.
+type StepJob struct {
+	store.StepRef
+	MaxAttempts int
+	Retry       *spec.Retry
+	Timeout     int64 // milliseconds; 0 is the queue's default
+}
+
+// Queue enqueues step jobs in the caller's transaction (River's
+// InsertManyTx, from the jobs package).
+type Queue interface {
+	Enqueue(ctx context.Context, tx pgx.Tx, runID uuid.UUID, jobs []StepJob) error
+}
+
+// DefaultMaxAttempts is a step's attempts without a retry block.
+const DefaultMaxAttempts = 3
+
+// Engine starts runs and runs their steps.
+type Engine struct {
+	pool    *pgxpool.Pool
+	catalog spec.Catalog
+	actions map[string]Action
+	queue   Queue
+
+	mu   sync.Mutex
+	defs map[uuid.UUID]*spec.Definition // parsed definitions; immutable once stored
+}
+
+// New returns an engine over pool that validates against catalog, runs
+// steps with actions and enqueues them through queue.
+func New(pool *pgxpool.Pool, catalog spec.Catalog, actions map[string]Action, queue Queue) *Engine {
+	return &Engine{pool: pool, catalog: catalog, actions: actions, queue: queue, defs: map[uuid.UUID]*spec.Definition{}}
+}
+
+// maxCachedDefinitions bounds the parsed definitions kept in memory.
+const maxCachedDefinitions = 1000
+
+// definition parses a stored definition once per process.
+func (e *Engine) definition(row store.WorkflowDefinition) (*spec.Definition, error) {
+	e.mu.Lock()
+	def, ok := e.defs[row.ID]
+	e.mu.Unlock()
+	if ok {
+		return def, nil
+	}
+	def, diags := spec.Load(row.Name+".yaml", []byte(row.Source), spec.Limits{}, e.catalog)
+	if len(diags) > 0 {
+		return nil, fmt.Errorf("stored workflow %s v%d no longer validates: %w", row.Name, row.Version, diags.Err())
+	}
+	e.mu.Lock()
+	if len(e.defs) >= maxCachedDefinitions {
+		clear(e.defs)
+	}
+	e.defs[row.ID] = def
+	e.mu.Unlock()
+	return def, nil
+}
+
+// InputError is a run's inputs failing the workflow's declarations.
+type InputError struct{ Diagnostics spec.Diagnostics }
+
+func (e *InputError) Error() string { return "invalid run inputs: " + e.Diagnostics.Error() }
+
+// StartRequest starts a run of a workflow.
+type StartRequest struct {
+	Name    string
+	Version int // 0: the latest
+	Inputs  map[string]any
+	APIKey  *uuid.UUID
+}
+
+// Start creates a run pinned to the definition's version and enqueues
+// its first steps, in tx. store.ErrNotFound: no such workflow or version;
+// *InputError: the inputs do not fit.
+func (e *Engine) Start(ctx context.Context, tx pgx.Tx, req StartRequest) (store.WorkflowRun, error) {
+	row, err := store.NewWorkflowDefinitions(tx).Get(ctx, req.Name, req.Version)
+	if err != nil {
+		return store.WorkflowRun{}, err
+	}
+	def, err := e.definition(row)
+	if err != nil {
+		return store.WorkflowRun{}, err
+	}
+	inputs, diags := def.BindInputs(req.Inputs)
+	if len(diags) > 0 {
+		return store.WorkflowRun{}, &InputError{Diagnostics: diags}
+	}
+	runs := store.NewWorkflowRuns(tx)
+	run, err := runs.Create(ctx, row, inputs, false, req.APIKey)
+	if err != nil {
+		return run, err
+	}
+	refs := make([]store.StepRef, 0)
+	for _, id := range def.Roots() {
+		refs = append(refs, store.StepRef{StepID: id, Item: -1})
+	}
+	return run, e.enqueue(ctx, tx, run.ID, def, refs)
+}
+
+// enqueue creates the step rows of refs not created yet and queues their
+// jobs.
+func (e *Engine) enqueue(ctx context.Context, tx pgx.Tx, runID uuid.UUID, def *spec.Definition, refs []store.StepRef) error {
+	added, err := store.NewWorkflowRuns(tx).AddSteps(ctx, runID, refs)
+	if err != nil || len(added) == 0 {
+		return err
+	}
+	jobs := make([]StepJob, len(added))
+	for i, ref := range added {
+		st := def.Step(ref.StepID)
+		jobs[i] = StepJob{StepRef: ref, MaxAttempts: DefaultMaxAttempts, Retry: st.Retry, Timeout: st.Timeout.Milliseconds()}
+		if st.Retry != nil && st.Retry.MaxAttempts > 0 {
+			jobs[i].MaxAttempts = st.Retry.MaxAttempts
+		}
+	}
+	return e.queue.Enqueue(ctx, tx, runID, jobs)
+}
+
+// scope is what a run's expressions see: its inputs and the outputs of
+// its finished steps.
+func scope(run store.WorkflowRun, steps []store.WorkflowStepRun) (spec.Scope, error) {
+	sc := spec.Scope{Inputs: run.Inputs, Steps: map[string]spec.StepState{}, Index: -1,
+		Run: spec.RunInfo{ID: run.ID.String(), Name: run.Name, Version: run.Version}}
+	for _, st := range steps {
+		if st.Item != -1 {
+			continue
+		}
+		var out any
+		if len(st.Output) > 0 {
+			if err := json.Unmarshal(st.Output, &out); err != nil {
+				return sc, fmt.Errorf("step %s output: %w", st.StepID, err)
+			}
+		}
+		sc.Steps[st.StepID] = spec.StepState{Status: st.Status, Output: out}
+	}
+	return sc, nil
+}
+
+// errStepGone: the run or step was removed; the job has nothing to do.
+var errStepGone = errors.New("workflow run or step no longer exists")
+
+// Cancel cancels run id in tx (the caller cancels its step jobs in the
+// same transaction). Cancel wins: a step finishing afterwards finds the
+// run cancelled and stores nothing. It reports false for a run that had
+// already finished; store.ErrNotFound for no such run.
+func (e *Engine) Cancel(ctx context.Context, tx pgx.Tx, id uuid.UUID) (bool, error) {
+	runs := store.NewWorkflowRuns(tx)
+	if _, err := runs.Get(ctx, id, true); err != nil {
+		return false, err
+	}
+	return runs.Cancel(ctx, id)
+}
+
+// WaitError asks for the step to be run again after a while without
+// using an attempt: the action started work that finishes elsewhere
+// (enrichment jobs) and looks again later.
+type WaitError struct {
+	After  time.Duration
+	Reason string
+}
+
+func (e *WaitError) Error() string { return "waiting: " + e.Reason }

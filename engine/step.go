@@ -1,0 +1,235 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rtgs/sales-automation/engine/spec"
+	"github.com/rtgs/sales-automation/internal/store"
+)
+
+// Attempt is one execution of a step job.
+type Attempt struct {
+	RunID       uuid.UUID
+	Ref         store.StepRef
+	Attempt     int
+	MaxAttempts int
+	JobID       int64
+	// Complete completes the job in tx: the step's outcome, the steps it
+	// made ready and the job's completion commit together.
+	Complete func(ctx context.Context, tx pgx.Tx) error
+}
+
+// RunStep executes one attempt of a step. It returns nil when the step's
+// outcome was stored and the job completed with it, or the action's error
+// for the job to be retried (its attempts left, per the step's retry).
+func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
+	runs := store.NewWorkflowRuns(e.pool)
+	run, err := runs.Get(ctx, a.RunID, false)
+	if errors.Is(err, store.ErrNotFound) {
+		return e.completeOnly(ctx, a)
+	}
+	if err != nil {
+		return err
+	}
+	if run.Status != store.RunRunning {
+		return e.completeOnly(ctx, a) // cancelled or finished: nothing more to do
+	}
+	row, err := store.NewWorkflowDefinitions(e.pool).GetByID(ctx, run.DefinitionID)
+	if err != nil {
+		return err
+	}
+	def, err := e.definition(row)
+	if err != nil {
+		return err
+	}
+	st := def.Step(a.Ref.StepID)
+	if st == nil {
+		return e.finish(ctx, a, def, store.StepFailed, nil, "the workflow has no step "+a.Ref.StepID)
+	}
+	steps, err := runs.Steps(ctx, a.RunID)
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
+		if s.StepID == a.Ref.StepID && s.Item == a.Ref.Item && s.Status != store.StepQueued && s.Status != store.StepRunning {
+			return e.completeOnly(ctx, a) // finished by an earlier attempt
+		}
+	}
+	sc, err := scope(run, steps)
+	if err != nil {
+		return err
+	}
+	if err := runs.StartStep(ctx, a.RunID, a.Ref, a.Attempt, a.JobID); err != nil {
+		return err
+	}
+
+	ok, err := def.EvalBool(st.When, sc)
+	if err != nil {
+		return e.finish(ctx, a, def, store.StepFailed, nil, "when: "+err.Error())
+	}
+	if !ok {
+		return e.finish(ctx, a, def, store.StepSkipped, nil, "")
+	}
+	if st.Kind() != spec.KindAction || st.Foreach != "" {
+		return e.finish(ctx, a, def, store.StepFailed, nil, "wait, approval and foreach steps are not run by this engine yet")
+	}
+	in, err := def.Eval(st.Inputs, sc)
+	if err != nil {
+		return e.finish(ctx, a, def, store.StepFailed, nil, "inputs: "+err.Error())
+	}
+	inputs, _ := in.(map[string]any)
+	action, ok := e.actions[st.Action]
+	if !ok {
+		return e.finish(ctx, a, def, store.StepFailed, nil, fmt.Sprintf("action %s is not available in this worker", st.Action))
+	}
+	out, err := action.Run(ctx, Invocation{RunID: a.RunID, StepID: a.Ref.StepID, Item: a.Ref.Item,
+		IdempotencyKey: fmt.Sprintf("%s/%s/%d", a.RunID, a.Ref.StepID, a.Ref.Item), Inputs: inputs})
+	var wait *WaitError
+	if errors.As(err, &wait) {
+		return err // the job snoozes; the step stays running
+	}
+	if err != nil {
+		var perm *PermanentError
+		if errors.As(err, &perm) || a.Attempt >= a.MaxAttempts {
+			return e.finish(ctx, a, def, store.StepFailed, nil, err.Error())
+		}
+		if nerr := runs.NoteStepError(context.WithoutCancel(ctx), a.RunID, a.Ref, err.Error()); nerr != nil {
+			return errors.Join(err, nerr)
+		}
+		return err
+	}
+	return e.finish(ctx, a, def, store.StepCompleted, out, "")
+}
+
+// completeOnly completes the job with nothing else written.
+func (e *Engine) completeOnly(ctx context.Context, a Attempt) error {
+	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error { return a.Complete(ctx, tx) })
+}
+
+// finish is the step's transition, in one transaction under the run's
+// lock: its outcome, the failure record and on_error, the steps it made
+// ready (enqueued), the run's end when nothing is left, and the job's
+// completion. A run cancelled or failed meanwhile takes nothing from it:
+// cancel wins.
+func (e *Engine) finish(ctx context.Context, a Attempt, def *spec.Definition, status string, output any, reason string) error {
+	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		runs := store.NewWorkflowRuns(tx)
+		run, err := runs.Get(ctx, a.RunID, true)
+		if errors.Is(err, store.ErrNotFound) {
+			return a.Complete(ctx, tx)
+		}
+		if err != nil {
+			return err
+		}
+		if run.Status != store.RunRunning {
+			return a.Complete(ctx, tx)
+		}
+		changed, err := runs.FinishStep(ctx, a.RunID, a.Ref, status, output, reason)
+		if err != nil {
+			return err
+		}
+		if !changed {
+			return a.Complete(ctx, tx) // a repeated transition
+		}
+		st := def.Step(a.Ref.StepID)
+		if status == store.StepFailed {
+			if err := runs.AddFailure(ctx, a.RunID, a.Ref, reason); err != nil {
+				return err
+			}
+			switch {
+			case st != nil && st.OnError == "continue":
+			case st != nil && st.GotoTarget() != "":
+				if err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.GotoTarget(), Item: -1}}); err != nil {
+					return err
+				}
+				return e.settle(ctx, tx, run, def, a)
+			default:
+				if err := runs.Finish(ctx, a.RunID, store.RunFailed, nil, fmt.Sprintf("step %s: %s", a.Ref.StepID, reason)); err != nil {
+					return err
+				}
+				return a.Complete(ctx, tx)
+			}
+		}
+		if err := e.advance(ctx, tx, run, def, a.Ref.StepID); err != nil {
+			return err
+		}
+		return e.settle(ctx, tx, run, def, a)
+	})
+}
+
+// done reports whether a step row lets its dependants run: completed,
+// skipped, or failed with on_error continue.
+func done(def *spec.Definition, s store.WorkflowStepRun) bool {
+	switch s.Status {
+	case store.StepCompleted, store.StepSkipped:
+		return true
+	case store.StepFailed:
+		st := def.Step(s.StepID)
+		return st != nil && st.OnError == "continue"
+	}
+	return false
+}
+
+// advance enqueues the dependants of step whose dependencies are now all
+// done.
+func (e *Engine) advance(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, def *spec.Definition, step string) error {
+	steps, err := store.NewWorkflowRuns(tx).Steps(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	finished, exists := map[string]bool{}, map[string]bool{}
+	for _, s := range steps {
+		if s.Item != -1 {
+			continue
+		}
+		exists[s.StepID] = true
+		finished[s.StepID] = done(def, s)
+	}
+	var ready []store.StepRef
+	for _, d := range def.Dependants(step) {
+		if exists[d] {
+			continue
+		}
+		all := true
+		for _, dep := range def.Deps(d) {
+			all = all && finished[dep]
+		}
+		if all {
+			ready = append(ready, store.StepRef{StepID: d, Item: -1})
+		}
+	}
+	return e.enqueue(ctx, tx, run.ID, def, ready)
+}
+
+// settle ends the run when no step is queued or running any more, with
+// its outputs, then completes the job.
+func (e *Engine) settle(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, def *spec.Definition, a Attempt) error {
+	runs := store.NewWorkflowRuns(tx)
+	steps, err := runs.Steps(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
+		if s.Status == store.StepQueued || s.Status == store.StepRunning {
+			return a.Complete(ctx, tx)
+		}
+	}
+	sc, err := scope(run, steps)
+	if err != nil {
+		return err
+	}
+	outputs, err := def.EvalOutputs(sc)
+	status, reason := store.RunCompleted, ""
+	if err != nil {
+		status, reason, outputs = store.RunFailed, "outputs: "+err.Error(), nil
+	}
+	if err := runs.Finish(ctx, run.ID, status, outputs, reason); err != nil {
+		return err
+	}
+	return a.Complete(ctx, tx)
+}

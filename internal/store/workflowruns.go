@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// WorkflowRun is one row of workflow_states: a run of a pinned definition.
+type WorkflowRun struct {
+	ID           uuid.UUID
+	DefinitionID uuid.UUID
+	Name         string
+	Version      int
+	Status       string
+	DryRun       bool
+	Inputs       map[string]any
+	Outputs      map[string]any
+	Error        string
+	APIKeyID     *uuid.UUID
+	CreatedAt    time.Time
+	StartedAt    *time.Time
+	FinishedAt   *time.Time
+	UpdatedAt    time.Time
+}
+
+// Run and step statuses.
+const (
+	RunRunning   = "running"
+	RunCompleted = "completed"
+	RunFailed    = "failed"
+	RunCancelled = "cancelled"
+
+	StepQueued    = "queued"
+	StepRunning   = "running"
+	StepCompleted = "completed"
+	StepFailed    = "failed"
+	StepSkipped   = "skipped"
+	StepCancelled = "cancelled"
+)
+
+// WorkflowStepRun is one row of workflow_step_runs: a step (or one item of
+// a foreach step) of a run.
+type WorkflowStepRun struct {
+	StepID     string
+	Item       int // -1 for the step itself
+	Status     string
+	Attempts   int
+	Output     json.RawMessage
+	Error      string
+	JobID      *int64
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+	CreatedAt  time.Time
+}
+
+// StepRef names a step (and item) of a run.
+type StepRef struct {
+	StepID string
+	Item   int
+}
+
+// WorkflowRuns holds the SQL of workflow_states, workflow_step_runs and
+// workflow_failures.
+type WorkflowRuns struct{ db DBTX }
+
+// NewWorkflowRuns returns the queries on db, a pool or a transaction.
+func NewWorkflowRuns(db DBTX) *WorkflowRuns { return &WorkflowRuns{db: db} }
+
+const runColumns = `id, definition_id, workflow_name, version, status, dry_run, inputs, outputs, error,
+	api_key_id, created_at, started_at, finished_at, updated_at`
+
+func scanRun(row pgx.Row) (WorkflowRun, error) {
+	var r WorkflowRun
+	err := row.Scan(&r.ID, &r.DefinitionID, &r.Name, &r.Version, &r.Status, &r.DryRun, &r.Inputs, &r.Outputs,
+		&r.Error, &r.APIKeyID, &r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.UpdatedAt)
+	return r, err
+}
+
+// Create inserts a running run of definition d and returns it.
+func (s *WorkflowRuns) Create(ctx context.Context, d WorkflowDefinition, inputs map[string]any, dryRun bool, apiKey *uuid.UUID) (WorkflowRun, error) {
+	r, err := scanRun(s.db.QueryRow(ctx, `
+		INSERT INTO workflow_states (definition_id, workflow_name, version, status, dry_run, inputs, api_key_id, started_at)
+		VALUES ($1, $2, $3, 'running', $4, $5, $6, now())
+		RETURNING `+runColumns, d.ID, d.Name, d.Version, dryRun, inputs, apiKey))
+	if err != nil {
+		return r, fmt.Errorf("create workflow run: %w", err)
+	}
+	return r, nil
+}
+
+// Get returns run id; lock takes its row lock, which every transition of
+// the run holds, so transitions are applied one at a time.
+func (s *WorkflowRuns) Get(ctx context.Context, id uuid.UUID, lock bool) (WorkflowRun, error) {
+	q := `SELECT ` + runColumns + ` FROM workflow_states WHERE id = $1`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	r, err := scanRun(s.db.QueryRow(ctx, q, id))
+	if err != nil {
+		return r, notFound(fmt.Errorf("workflow run: %w", err))
+	}
+	return r, nil
+}
+
+// Finish sets a run's final status, outputs and error.
+func (s *WorkflowRuns) Finish(ctx context.Context, id uuid.UUID, status string, outputs map[string]any, reason string) error {
+	_, err := s.db.Exec(ctx, `
+		UPDATE workflow_states SET status = $2, outputs = $3, error = $4, finished_at = now(), updated_at = now()
+		WHERE id = $1`, id, status, outputs, reason)
+	if err != nil {
+		return fmt.Errorf("finish workflow run: %w", err)
+	}
+	return nil
+}
+
+// AddSteps creates queued rows for refs and returns those that were not
+// there yet.
+func (s *WorkflowRuns) AddSteps(ctx context.Context, runID uuid.UUID, refs []StepRef) ([]StepRef, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	ids, items := make([]string, len(refs)), make([]int32, len(refs))
+	for i, r := range refs {
+		ids[i], items[i] = r.StepID, int32(r.Item)
+	}
+	rows, err := s.db.Query(ctx, `
+		INSERT INTO workflow_step_runs (run_id, step_id, item_index, status)
+		SELECT $1, u.step_id, u.item, 'queued' FROM unnest($2::text[], $3::int[]) AS u (step_id, item)
+		ON CONFLICT (run_id, step_id, item_index) DO NOTHING
+		RETURNING step_id, item_index`, runID, ids, items)
+	if err != nil {
+		return nil, fmt.Errorf("add workflow steps: %w", err)
+	}
+	return collect(rows, "add workflow steps", func(r pgx.CollectableRow) (StepRef, error) {
+		var ref StepRef
+		return ref, r.Scan(&ref.StepID, &ref.Item)
+	})
+}
+
+// Steps returns every step row of a run, in creation order.
+func (s *WorkflowRuns) Steps(ctx context.Context, runID uuid.UUID) ([]WorkflowStepRun, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT step_id, item_index, status, attempts, output, error, job_id, started_at, finished_at, created_at
+		FROM workflow_step_runs WHERE run_id = $1 ORDER BY created_at, step_id, item_index`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("workflow steps: %w", err)
+	}
+	return collect(rows, "workflow steps", func(r pgx.CollectableRow) (WorkflowStepRun, error) {
+		var st WorkflowStepRun
+		return st, r.Scan(&st.StepID, &st.Item, &st.Status, &st.Attempts, &st.Output, &st.Error, &st.JobID,
+			&st.StartedAt, &st.FinishedAt, &st.CreatedAt)
+	})
+}
+
+// StartStep records an attempt of a step by a job.
+func (s *WorkflowRuns) StartStep(ctx context.Context, runID uuid.UUID, ref StepRef, attempt int, jobID int64) error {
+	_, err := s.db.Exec(ctx, `
+		UPDATE workflow_step_runs SET status = 'running', attempts = $4, job_id = $5, started_at = coalesce(started_at, now())
+		WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status IN ('queued', 'running')`,
+		runID, ref.StepID, ref.Item, attempt, jobID)
+	if err != nil {
+		return fmt.Errorf("start workflow step: %w", err)
+	}
+	return nil
+}
+
+// NoteStepError records the error of an attempt that will be retried.
+func (s *WorkflowRuns) NoteStepError(ctx context.Context, runID uuid.UUID, ref StepRef, reason string) error {
+	_, err := s.db.Exec(ctx, `
+		UPDATE workflow_step_runs SET error = $4 WHERE run_id = $1 AND step_id = $2 AND item_index = $3`,
+		runID, ref.StepID, ref.Item, reason)
+	if err != nil {
+		return fmt.Errorf("note workflow step error: %w", err)
+	}
+	return nil
+}
+
+// FinishStep sets a step's final status, output and error; it reports
+// false when the step had finished already (a repeated transition).
+func (s *WorkflowRuns) FinishStep(ctx context.Context, runID uuid.UUID, ref StepRef, status string, output any, reason string) (bool, error) {
+	tag, err := s.db.Exec(ctx, `
+		UPDATE workflow_step_runs SET status = $4, output = $5, error = $6, finished_at = now()
+		WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status IN ('queued', 'running')`,
+		runID, ref.StepID, ref.Item, status, output, reason)
+	if err != nil {
+		return false, fmt.Errorf("finish workflow step: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// AddFailure records a step's failure in workflow_failures.
+func (s *WorkflowRuns) AddFailure(ctx context.Context, runID uuid.UUID, ref StepRef, reason string) error {
+	_, err := s.db.Exec(ctx, `
+		INSERT INTO workflow_failures (workflow_id, failed_step, item_index, error) VALUES ($1, $2, $3, $4)`,
+		runID, ref.StepID, ref.Item, reason)
+	if err != nil {
+		return fmt.Errorf("record workflow failure: %w", err)
+	}
+	return nil
+}
+
+// RunFilter narrows List; empty fields match everything.
+type RunFilter struct {
+	Status string
+	Name   string
+}
+
+// List returns runs, oldest first, after the cursor, at most limit.
+func (s *WorkflowRuns) List(ctx context.Context, f RunFilter, after *Cursor, limit int) ([]WorkflowRun, error) {
+	var at *time.Time
+	var id *uuid.UUID
+	if after != nil {
+		at, id = &after.CreatedAt, &after.ID
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT `+runColumns+` FROM workflow_states
+		WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2::uuid))
+		  AND ($3 = '' OR status = $3) AND ($4 = '' OR workflow_name = $4)
+		ORDER BY created_at, id LIMIT $5`, at, id, f.Status, f.Name, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list workflow runs: %w", err)
+	}
+	return collect(rows, "list workflow runs", func(r pgx.CollectableRow) (WorkflowRun, error) { return scanRun(r) })
+}
+
+// Cancel marks a run that has not finished, and its unfinished steps,
+// cancelled. It reports false when the run had finished.
+func (s *WorkflowRuns) Cancel(ctx context.Context, id uuid.UUID) (bool, error) {
+	tag, err := s.db.Exec(ctx, `
+		UPDATE workflow_states SET status = 'cancelled', error = 'cancelled', finished_at = now(), updated_at = now()
+		WHERE id = $1 AND status IN ('pending', 'running', 'paused', 'waiting')`, id)
+	if err != nil {
+		return false, fmt.Errorf("cancel workflow run: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil
+	}
+	if _, err := s.db.Exec(ctx, `
+		UPDATE workflow_step_runs SET status = 'cancelled', finished_at = now()
+		WHERE run_id = $1 AND status IN ('queued', 'running', 'waiting')`, id); err != nil {
+		return false, fmt.Errorf("cancel workflow steps: %w", err)
+	}
+	return true, nil
+}

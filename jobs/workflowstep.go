@@ -1,0 +1,168 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/rtgs/sales-automation/engine"
+	"github.com/rtgs/sales-automation/engine/actions"
+	"github.com/rtgs/sales-automation/internal/store"
+)
+
+// KindWorkflowStep runs one step of a workflow run.
+const KindWorkflowStep = "workflow_step"
+
+// WorkflowStepArgs names a step (and item) of a run, with the retry and
+// timeout its definition gives it, so River applies them.
+type WorkflowStepArgs struct {
+	RunID  uuid.UUID `json:"run_id"`
+	StepID string    `json:"step_id"`
+	Item   int       `json:"item"`
+	// RetryDelayMS and Exponential are the step's retry backoff; zero
+	// delay leaves River's default.
+	RetryDelayMS int64 `json:"retry_delay_ms,omitempty"`
+	Exponential  bool  `json:"exponential,omitempty"`
+	TimeoutMS    int64 `json:"timeout_ms,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (WorkflowStepArgs) Kind() string { return KindWorkflowStep }
+
+// InsertOpts: one queued job per step and item of a run.
+func (WorkflowStepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueWorkflow,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
+}
+
+// StepQueue enqueues workflow_step jobs through a River client.
+type StepQueue struct{}
+
+// Enqueue implements engine.Queue with the client in ctx (a worker's) or
+// the one given by the caller through WithClient.
+func (StepQueue) Enqueue(ctx context.Context, tx pgx.Tx, runID uuid.UUID, steps []engine.StepJob) error {
+	client, err := clientFor(ctx)
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, len(steps))
+	for i, s := range steps {
+		args := WorkflowStepArgs{RunID: runID, StepID: s.StepID, Item: s.Item, TimeoutMS: s.Timeout}
+		if s.Retry != nil {
+			args.RetryDelayMS, args.Exponential = s.Retry.Delay.Milliseconds(), s.Retry.Backoff == "exponential"
+		}
+		params[i] = river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{MaxAttempts: s.MaxAttempts}}
+	}
+	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue workflow steps: %w", err)
+	}
+	return nil
+}
+
+type clientKey struct{}
+
+// WithClient puts client into ctx for StepQueue, for callers outside a
+// worker (the API starting a run).
+func WithClient(ctx context.Context, client *river.Client[pgx.Tx]) context.Context {
+	return context.WithValue(ctx, clientKey{}, client)
+}
+
+func clientFor(ctx context.Context) (*river.Client[pgx.Tx], error) {
+	if c, ok := ctx.Value(clientKey{}).(*river.Client[pgx.Tx]); ok {
+		return c, nil
+	}
+	return river.ClientFromContextSafely[pgx.Tx](ctx)
+}
+
+// WorkflowStepWorker works WorkflowStepArgs through the engine: the
+// step's outcome, the steps it made ready and this job's completion
+// commit in one transaction (engine.RunStep).
+type WorkflowStepWorker struct {
+	river.WorkerDefaults[WorkflowStepArgs]
+
+	engine *engine.Engine
+}
+
+// registerWorkflowSteps adds the workflow_step worker with an engine of
+// the platform's actions.
+func registerWorkflowSteps(workers *river.Workers, deps Deps) error {
+	cat, err := actions.Builtin()
+	if err != nil {
+		return fmt.Errorf("register %s: %w", KindWorkflowStep, err)
+	}
+	e := engine.New(deps.Pool, cat, workflowActions(deps), StepQueue{})
+	if err := river.AddWorkerSafely(workers, NewWorkflowStepWorker(e)); err != nil {
+		return fmt.Errorf("register %s: %w", KindWorkflowStep, err)
+	}
+	return nil
+}
+
+// NewWorkflowStepWorker returns the worker running steps on e.
+func NewWorkflowStepWorker(e *engine.Engine) *WorkflowStepWorker {
+	return &WorkflowStepWorker{engine: e}
+}
+
+// Timeout is the step's timeout, or River's default.
+func (w *WorkflowStepWorker) Timeout(job *river.Job[WorkflowStepArgs]) time.Duration {
+	return time.Duration(job.Args.TimeoutMS) * time.Millisecond
+}
+
+// NextRetry applies the step's retry backoff: a fixed delay, or doubling
+// from it.
+func (w *WorkflowStepWorker) NextRetry(job *river.Job[WorkflowStepArgs]) time.Time {
+	d := time.Duration(job.Args.RetryDelayMS) * time.Millisecond
+	if d <= 0 {
+		return time.Time{} // River's default
+	}
+	if job.Args.Exponential {
+		d = time.Duration(float64(d) * math.Pow(2, float64(min(job.Attempt-1, 20))))
+	}
+	return time.Now().Add(min(d, 24*time.Hour))
+}
+
+// Work runs the step; see the type's comment.
+func (w *WorkflowStepWorker) Work(ctx context.Context, job *river.Job[WorkflowStepArgs]) error {
+	err := w.engine.RunStep(ctx, engine.Attempt{
+		RunID: job.Args.RunID, Ref: store.StepRef{StepID: job.Args.StepID, Item: job.Args.Item},
+		Attempt: job.Attempt, MaxAttempts: job.MaxAttempts, JobID: job.ID,
+		Complete: func(ctx context.Context, tx pgx.Tx) error {
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		},
+	})
+	var wait *engine.WaitError
+	if errors.As(err, &wait) {
+		return river.JobSnooze(wait.After)
+	}
+	return err
+}
+
+// CancelRunJobs cancels, in tx, the workflow_step jobs of run that have
+// not finished: queued ones never start, and a running one is told to stop
+// (its step's outcome is refused anyway, the run being cancelled).
+func CancelRunJobs(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], run uuid.UUID) (int, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT id FROM river_job
+		WHERE kind = $1 AND args @> jsonb_build_object('run_id', $2::text)
+		  AND state NOT IN ('completed', 'cancelled', 'discarded')`, KindWorkflowStep, run)
+	if err != nil {
+		return 0, fmt.Errorf("find run jobs: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("find run jobs: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := client.JobCancelTx(ctx, tx, id); err != nil {
+			return 0, fmt.Errorf("cancel job %d: %w", id, err)
+		}
+	}
+	return len(ids), nil
+}

@@ -1,0 +1,230 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/rtgs/sales-automation/engine"
+	"github.com/rtgs/sales-automation/engine/actions"
+	"github.com/rtgs/sales-automation/internal/dbtest"
+	"github.com/rtgs/sales-automation/internal/store"
+)
+
+// testActions are the contracts of the test workflows' actions.
+var testActions = actions.Catalog{
+	"echo":  {Name: "echo", Input: json.RawMessage(`{"type":"object"}`), Output: json.RawMessage(`{"type":"object"}`)},
+	"flaky": {Name: "flaky", Input: json.RawMessage(`{"type":"object"}`), Output: json.RawMessage(`{"type":"object"}`)},
+	"boom":  {Name: "boom", Input: json.RawMessage(`{"type":"object"}`), Output: json.RawMessage(`{"type":"object"}`)},
+}
+
+type workflowBundle struct {
+	pool   *pgxpool.Pool
+	client *river.Client[pgx.Tx]
+	engine *engine.Engine
+
+	mu    sync.Mutex
+	calls map[string]int // by idempotency key
+}
+
+func setupWorkflows(t *testing.T) *workflowBundle {
+	t.Helper()
+	b := &workflowBundle{pool: dbtest.Pool(t), calls: map[string]int{}}
+	count := func(in engine.Invocation) int {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.calls[in.IdempotencyKey]++
+		return b.calls[in.IdempotencyKey]
+	}
+	b.engine = engine.New(b.pool, testActions, map[string]engine.Action{
+		"echo": engine.ActionFunc(func(_ context.Context, in engine.Invocation) (any, error) {
+			count(in)
+			return in.Inputs, nil
+		}),
+		"flaky": engine.ActionFunc(func(_ context.Context, in engine.Invocation) (any, error) {
+			if count(in) == 1 {
+				return nil, errors.New("vendor hiccup")
+			}
+			return in.Inputs, nil
+		}),
+		"boom": engine.ActionFunc(func(_ context.Context, in engine.Invocation) (any, error) {
+			count(in)
+			return nil, &engine.PermanentError{Err: errors.New("refused")}
+		}),
+	}, StepQueue{})
+	workers := river.NewWorkers()
+	river.AddWorker(workers, NewWorkflowStepWorker(b.engine))
+	client, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
+		Schema: dbtest.Schema(b.pool), Workers: workers,
+		Queues:            map[string]river.QueueConfig{QueueWorkflow: {MaxWorkers: 4}},
+		FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Stop(ctx)
+	})
+	b.client = client
+	return b
+}
+
+// start stores source and starts a run of it (workflow name) with inputs.
+func (b *workflowBundle) start(t *testing.T, name, source string, inputs map[string]any) uuid.UUID {
+	t.Helper()
+	ctx := WithClient(context.Background(), b.client)
+	if _, _, err := engine.Register(ctx, b.pool, name+".yaml", []byte(source), store.OriginAPI, testActions); err != nil {
+		t.Fatal(err)
+	}
+	var run store.WorkflowRun
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		var err error
+		run, err = b.engine.Start(ctx, tx, engine.StartRequest{Name: name, Inputs: inputs})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run.ID
+}
+
+// wait returns the run once it is no longer running, and its steps.
+func (b *workflowBundle) wait(t *testing.T, id uuid.UUID) (store.WorkflowRun, map[string]store.WorkflowStepRun) {
+	t.Helper()
+	runs := store.NewWorkflowRuns(b.pool)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		run, err := runs.Get(context.Background(), id, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Status != store.RunRunning {
+			steps, err := runs.Steps(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := map[string]store.WorkflowStepRun{}
+			for _, s := range steps {
+				byID[s.StepID] = s
+			}
+			return run, byID
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s still running", id)
+		}
+	}
+}
+
+const diamond = `workflow:
+  metadata: {name: diamond}
+  inputs:
+    n: {type: integer, required: true}
+  steps:
+    - id: a
+      action: echo
+      inputs: {value: "${{ inputs.n }}"}
+    - id: b
+      action: echo
+      depends_on: [a]
+      inputs: {value: "${{ steps.a.output.value + 1 }}"}
+    - id: c
+      action: flaky
+      depends_on: [a]
+      retry: {max_attempts: 3, backoff: fixed, delay: 10ms}
+      inputs: {value: "${{ steps.a.output.value * 2 }}"}
+    - id: big-only
+      action: echo
+      depends_on: [a]
+      when: "${{ inputs.n > 100 }}"
+      inputs: {value: 0}
+    - id: d
+      action: echo
+      depends_on: [b, c, big-only]
+      inputs: {value: "${{ steps.b.output.value + steps.c.output.value }}"}
+  outputs:
+    total: "${{ steps.d.output.value }}"
+`
+
+// A DAG with parallel branches, a retried step and a skipped one runs to
+// its outputs; each step's action ran once per success (the flaky one
+// twice: its first attempt failed).
+func TestWorkflowRunsToCompletion(t *testing.T) {
+	t.Parallel()
+	b := setupWorkflows(t)
+	id := b.start(t, "diamond", diamond, map[string]any{"n": 1})
+	run, steps := b.wait(t, id)
+	if run.Status != store.RunCompleted || run.Outputs["total"] != float64(4) {
+		t.Fatalf("run = %s %v (%s), want completed with total 4", run.Status, run.Outputs, run.Error)
+	}
+	want := map[string]string{"a": "completed", "b": "completed", "c": "completed", "big-only": "skipped", "d": "completed"}
+	for id, status := range want {
+		if steps[id].Status != status {
+			t.Errorf("step %s = %s, want %s", id, steps[id].Status, status)
+		}
+	}
+	if steps["c"].Attempts != 2 {
+		t.Errorf("step c attempts = %d, want 2", steps["c"].Attempts)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.calls[id.String()+"/c/-1"]; n != 2 {
+		t.Errorf("flaky action called %d times, want 2", n)
+	}
+	if n := b.calls[id.String()+"/d/-1"]; n != 1 {
+		t.Errorf("d called %d times, want once", n)
+	}
+}
+
+const failing = `workflow:
+  metadata: {name: failing}
+  steps:
+    - id: first
+      action: echo
+      inputs: {}
+    - id: refuse
+      action: boom
+      inputs: {}
+    - id: never
+      action: echo
+      inputs: {}
+`
+
+// A step that fails for good fails the run with a workflow_failures row;
+// the steps after it never run.
+func TestWorkflowStepFailureFailsTheRun(t *testing.T) {
+	t.Parallel()
+	b := setupWorkflows(t)
+	id := b.start(t, "failing", failing, nil)
+	run, steps := b.wait(t, id)
+	if run.Status != store.RunFailed || run.Error != "step refuse: refused" {
+		t.Fatalf("run = %s %q, want failed by step refuse", run.Status, run.Error)
+	}
+	if steps["refuse"].Status != store.StepFailed || steps["refuse"].Attempts != 1 {
+		t.Errorf("refuse = %+v, want failed after one attempt (a permanent error)", steps["refuse"])
+	}
+	if _, ok := steps["never"]; ok {
+		t.Error("a step after the failure was created")
+	}
+	var failures int
+	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM workflow_failures WHERE workflow_id = $1 AND failed_step = 'refuse'`, id).Scan(&failures); err != nil {
+		t.Fatal(err)
+	}
+	if failures != 1 {
+		t.Errorf("%d workflow_failures rows, want 1", failures)
+	}
+}
