@@ -68,24 +68,37 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 		return err
 	}
 
-	ok, err := def.EvalBool(st.When, sc)
-	if err != nil {
-		return e.finish(ctx, a, def, store.StepFailed, nil, "when: "+err.Error())
+	// fail and done conclude this attempt's step or item.
+	fail := func(reason string) error { return e.conclude(ctx, a, def, st, sc, store.StepFailed, nil, reason) }
+	if a.Ref.Item < 0 {
+		ok, err := def.EvalBool(st.When, sc)
+		if err != nil {
+			return fail("when: " + err.Error())
+		}
+		if !ok {
+			return e.finish(ctx, a, def, store.StepSkipped, nil, "")
+		}
+		if st.Foreach != "" {
+			return e.startForeach(ctx, a, def, st, sc)
+		}
+	} else {
+		list, err := items(def, st, sc)
+		if err != nil || a.Ref.Item >= len(list) {
+			return fail(fmt.Sprintf("foreach item %d: %v", a.Ref.Item, err))
+		}
+		sc.Item, sc.Index = list[a.Ref.Item], a.Ref.Item
 	}
-	if !ok {
-		return e.finish(ctx, a, def, store.StepSkipped, nil, "")
-	}
-	if st.Kind() != spec.KindAction || st.Foreach != "" {
-		return e.finish(ctx, a, def, store.StepFailed, nil, "wait, approval and foreach steps are not run by this engine yet")
+	if st.Kind() != spec.KindAction {
+		return fail("wait and approval steps are not run by this engine yet")
 	}
 	in, err := def.Eval(st.Inputs, sc)
 	if err != nil {
-		return e.finish(ctx, a, def, store.StepFailed, nil, "inputs: "+err.Error())
+		return fail("inputs: " + err.Error())
 	}
 	inputs, _ := in.(map[string]any)
 	action, ok := e.actions[st.Action]
 	if !ok {
-		return e.finish(ctx, a, def, store.StepFailed, nil, fmt.Sprintf("action %s is not available in this worker", st.Action))
+		return fail(fmt.Sprintf("action %s is not available in this worker", st.Action))
 	}
 	out, err := action.Run(ctx, Invocation{RunID: a.RunID, StepID: a.Ref.StepID, Item: a.Ref.Item,
 		IdempotencyKey: fmt.Sprintf("%s/%s/%d", a.RunID, a.Ref.StepID, a.Ref.Item), Inputs: inputs})
@@ -96,14 +109,26 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	if err != nil {
 		var perm *PermanentError
 		if errors.As(err, &perm) || a.Attempt >= a.MaxAttempts {
-			return e.finish(ctx, a, def, store.StepFailed, nil, err.Error())
+			return fail(err.Error())
 		}
 		if nerr := runs.NoteStepError(context.WithoutCancel(ctx), a.RunID, a.Ref, err.Error()); nerr != nil {
 			return errors.Join(err, nerr)
 		}
 		return err
 	}
-	return e.finish(ctx, a, def, store.StepCompleted, out, "")
+	return e.conclude(ctx, a, def, st, sc, store.StepCompleted, out, "")
+}
+
+// conclude stores the outcome of a step, or of one item of a foreach step.
+func (e *Engine) conclude(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, sc spec.Scope, status string, output any, reason string) error {
+	if a.Ref.Item < 0 {
+		return e.finish(ctx, a, def, status, output, reason)
+	}
+	list, err := items(def, st, sc)
+	if err != nil {
+		return err
+	}
+	return e.finishItem(ctx, a, def, len(list), status, output, reason)
 }
 
 // completeOnly completes the job with nothing else written.
@@ -112,54 +137,54 @@ func (e *Engine) completeOnly(ctx context.Context, a Attempt) error {
 }
 
 // finish is the step's transition, in one transaction under the run's
-// lock: its outcome, the failure record and on_error, the steps it made
-// ready (enqueued), the run's end when nothing is left, and the job's
-// completion. A run cancelled or failed meanwhile takes nothing from it:
-// cancel wins.
+// lock (see transition). A run cancelled or failed meanwhile takes nothing
+// from it: cancel wins.
 func (e *Engine) finish(ctx context.Context, a Attempt, def *spec.Definition, status string, output any, reason string) error {
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		runs := store.NewWorkflowRuns(tx)
-		run, err := runs.Get(ctx, a.RunID, true)
-		if errors.Is(err, store.ErrNotFound) {
-			return a.Complete(ctx, tx)
+		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
+		if err != nil || run.Status != store.RunRunning {
+			return errors.Join(notGone(err), a.Complete(ctx, tx))
 		}
-		if err != nil {
+		return e.transition(ctx, tx, a, def, run, status, output, reason)
+	})
+}
+
+// transition stores a step's outcome and what follows from it, in tx
+// under the run's lock: the failure record and on_error, the steps it made
+// ready (enqueued), the run's end when nothing is left, and the job's
+// completion.
+func (e *Engine) transition(ctx context.Context, tx pgx.Tx, a Attempt, def *spec.Definition, run store.WorkflowRun, status string, output any, reason string) error {
+	runs := store.NewWorkflowRuns(tx)
+	changed, err := runs.FinishStep(ctx, a.RunID, a.Ref, status, output, reason)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		return a.Complete(ctx, tx) // a repeated transition
+	}
+	st := def.Step(a.Ref.StepID)
+	if status == store.StepFailed {
+		if err := runs.AddFailure(ctx, a.RunID, a.Ref, reason); err != nil {
 			return err
 		}
-		if run.Status != store.RunRunning {
-			return a.Complete(ctx, tx)
-		}
-		changed, err := runs.FinishStep(ctx, a.RunID, a.Ref, status, output, reason)
-		if err != nil {
-			return err
-		}
-		if !changed {
-			return a.Complete(ctx, tx) // a repeated transition
-		}
-		st := def.Step(a.Ref.StepID)
-		if status == store.StepFailed {
-			if err := runs.AddFailure(ctx, a.RunID, a.Ref, reason); err != nil {
+		switch {
+		case st != nil && st.OnError == "continue":
+		case st != nil && st.GotoTarget() != "":
+			if err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.GotoTarget(), Item: -1}}); err != nil {
 				return err
 			}
-			switch {
-			case st != nil && st.OnError == "continue":
-			case st != nil && st.GotoTarget() != "":
-				if err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.GotoTarget(), Item: -1}}); err != nil {
-					return err
-				}
-				return e.settle(ctx, tx, run, def, a)
-			default:
-				if err := runs.Finish(ctx, a.RunID, store.RunFailed, nil, fmt.Sprintf("step %s: %s", a.Ref.StepID, reason)); err != nil {
-					return err
-				}
-				return a.Complete(ctx, tx)
+			return e.settle(ctx, tx, run, def, a)
+		default:
+			if err := runs.Finish(ctx, a.RunID, store.RunFailed, nil, fmt.Sprintf("step %s: %s", a.Ref.StepID, reason)); err != nil {
+				return err
 			}
+			return a.Complete(ctx, tx)
 		}
-		if err := e.advance(ctx, tx, run, def, a.Ref.StepID); err != nil {
-			return err
-		}
-		return e.settle(ctx, tx, run, def, a)
-	})
+	}
+	if err := e.advance(ctx, tx, run, def, a.Ref.StepID); err != nil {
+		return err
+	}
+	return e.settle(ctx, tx, run, def, a)
 }
 
 // done reports whether a step row lets its dependants run: completed,

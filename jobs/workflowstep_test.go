@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ var testActions = actions.Catalog{
 	"echo":  {Name: "echo", Input: json.RawMessage(`{"type":"object"}`), Output: json.RawMessage(`{"type":"object"}`)},
 	"flaky": {Name: "flaky", Input: json.RawMessage(`{"type":"object"}`), Output: json.RawMessage(`{"type":"object"}`)},
 	"boom":  {Name: "boom", Input: json.RawMessage(`{"type":"object"}`), Output: json.RawMessage(`{"type":"object"}`)},
+	"slow":  {Name: "slow", Input: json.RawMessage(`{"type":"object"}`), Output: json.RawMessage(`{"type":"object"}`)},
 }
 
 type workflowBundle struct {
@@ -35,6 +37,8 @@ type workflowBundle struct {
 
 	mu    sync.Mutex
 	calls map[string]int // by idempotency key
+	// inFlight and maxInFlight count concurrent "slow" invocations.
+	inFlight, maxInFlight int
 }
 
 func setupWorkflows(t *testing.T) *workflowBundle {
@@ -55,6 +59,18 @@ func setupWorkflows(t *testing.T) *workflowBundle {
 			if count(in) == 1 {
 				return nil, errors.New("vendor hiccup")
 			}
+			return in.Inputs, nil
+		}),
+		"slow": engine.ActionFunc(func(_ context.Context, in engine.Invocation) (any, error) {
+			count(in)
+			b.mu.Lock()
+			b.inFlight++
+			b.maxInFlight = max(b.maxInFlight, b.inFlight)
+			b.mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+			b.mu.Lock()
+			b.inFlight--
+			b.mu.Unlock()
 			return in.Inputs, nil
 		}),
 		"boom": engine.ActionFunc(func(_ context.Context, in engine.Invocation) (any, error) {
@@ -120,7 +136,9 @@ func (b *workflowBundle) wait(t *testing.T, id uuid.UUID) (store.WorkflowRun, ma
 			}
 			byID := map[string]store.WorkflowStepRun{}
 			for _, s := range steps {
-				byID[s.StepID] = s
+				if s.Item == -1 {
+					byID[s.StepID] = s
+				}
 			}
 			return run, byID
 		}
@@ -226,5 +244,52 @@ func TestWorkflowStepFailureFailsTheRun(t *testing.T) {
 	}
 	if failures != 1 {
 		t.Errorf("%d workflow_failures rows, want 1", failures)
+	}
+}
+
+const fanOut = `workflow:
+  metadata: {name: fan-out}
+  inputs:
+    names: {type: array, required: true}
+  steps:
+    - id: greet
+      action: slow
+      foreach: "${{ inputs.names }}"
+      concurrency: 3
+      inputs: {text: "hello ${{ item }}", position: "${{ index }}"}
+    - id: count
+      action: echo
+      inputs: {n: "${{ len(steps.greet.output) }}", last: "${{ steps.greet.output[24].text }}"}
+  outputs:
+    n: "${{ steps.count.output.n }}"
+    last: "${{ steps.count.output.last }}"
+`
+
+// A foreach step runs each item once, never more than its concurrency at
+// a time, and its dependants see the items' outputs in order.
+func TestWorkflowForeach(t *testing.T) {
+	t.Parallel()
+	b := setupWorkflows(t)
+	names := make([]any, 25)
+	for i := range names {
+		names[i] = fmt.Sprintf("p%d", i)
+	}
+	id := b.start(t, "fan-out", fanOut, map[string]any{"names": names})
+	run, steps := b.wait(t, id)
+	if run.Status != store.RunCompleted || run.Outputs["n"] != float64(25) || run.Outputs["last"] != "hello p24" {
+		t.Fatalf("run = %s %v (%s), want completed with 25 items, the last hello p24", run.Status, run.Outputs, run.Error)
+	}
+	if steps["greet"].Status != store.StepCompleted {
+		t.Errorf("greet = %s, want completed", steps["greet"].Status)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.maxInFlight > 3 {
+		t.Errorf("%d items ran at once, want at most the concurrency 3", b.maxInFlight)
+	}
+	for i := range names {
+		if n := b.calls[fmt.Sprintf("%s/greet/%d", id, i)]; n != 1 {
+			t.Errorf("item %d ran %d times, want once", i, n)
+		}
 	}
 }
