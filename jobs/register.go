@@ -42,6 +42,9 @@ type Deps struct {
 	// Hasher matches imported rows against the suppression list; set it
 	// from the SUPPRESSION_HASH_KEY of the config.
 	Hasher contacts.Hasher
+	// WebhookHosts are the hosts the http_webhook workflow action may
+	// call (WORKFLOW_WEBHOOK_HOSTS); empty registers no such action.
+	WebhookHosts []string
 }
 
 // Register adds a worker for every job kind to workers. Every process that

@@ -31,6 +31,9 @@ func workflowActions(deps Deps) map[string]engine.Action {
 		}),
 		"enrich_contacts": engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) { return enrichContacts(ctx, deps, in) }),
 	}
+	if len(deps.WebhookHosts) > 0 {
+		acts["http_webhook"] = newWebhook(deps.WebhookHosts)
+	}
 	if deps.Vendors != nil && (deps.Vendors.Anthropic != nil || deps.Vendors.Gemini != nil) {
 		acts["ai_generate"] = engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
 			return aiGenerate(ctx, deps.Vendors, in)

@@ -77,6 +77,7 @@ func New(opts Options, vendors ...Vendor) *Sim {
 		s.mux.Handle("/"+name+"/", http.StripPrefix("/"+name, vmux))
 	}
 	s.mountAdmin()
+	s.mountSink()
 	for name, k := range opts.Knobs {
 		if err := s.SetKnobs(name, k); err != nil {
 			panic("vendorsim: " + err.Error())

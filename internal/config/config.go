@@ -191,8 +191,14 @@ type Worker struct {
 	FetchPollInterval   time.Duration
 	ShutdownTimeout     time.Duration
 	MaintenanceInterval time.Duration
-	Vendors             Vendors
-	Enrichment          Enrichment
+	// RescueStuckJobsAfter is how long a job may stay running before River
+	// takes it for lost (its worker died) and runs it again.
+	RescueStuckJobsAfter time.Duration
+	// WebhookHosts are the hosts (host or host:port) the http_webhook
+	// workflow action may call; empty refuses every call.
+	WebhookHosts []string
+	Vendors      Vendors
+	Enrichment   Enrichment
 }
 
 // LoadWorker reads and validates the worker's configuration.
@@ -210,6 +216,10 @@ func readWorker(r *reader) Worker {
 		FetchPollInterval:   r.Duration("WORKER_FETCH_POLL_INTERVAL", time.Second, "how often queues are polled when no notification arrives"),
 		ShutdownTimeout:     r.Duration("WORKER_SHUTDOWN_TIMEOUT", 30*time.Second, "how long in-flight jobs may finish on shutdown before they are cancelled"),
 		MaintenanceInterval: r.Duration("MAINTENANCE_INTERVAL", time.Hour, "how often expired idempotency keys and JWT revocations are deleted"),
+		RescueStuckJobsAfter: r.Duration("WORKER_RESCUE_STUCK_JOBS_AFTER", time.Hour,
+			"how long a job may run before River takes its worker for dead and runs it again; keep it above the longest job timeout"),
+		WebhookHosts: splitList(r.String("WORKFLOW_WEBHOOK_HOSTS", "",
+			"comma-separated hosts (host or host:port) the http_webhook workflow action may call; empty refuses every call")),
 	}
 	spec := r.String("WORKER_QUEUES", "", "queues to serve with concurrency, e.g. enrichment=10,crm=2; empty serves all queues with their defaults")
 	queues, err := ParseQueues(spec)

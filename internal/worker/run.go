@@ -165,7 +165,7 @@ func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *M
 		key = config.DevSuppressionKey
 	}
 	if err := jobs.Register(workers, jobs.Deps{Pool: pool, Logger: logger, Vendors: vendorSet,
-		Redis: o.redis, Registerer: reg, Enrichment: cfg.Enrichment,
+		Redis: o.redis, Registerer: reg, Enrichment: cfg.Enrichment, WebhookHosts: cfg.WebhookHosts,
 		Hasher: contacts.NewHasher([]byte(key))}); err != nil {
 		return nil, err
 	}
@@ -179,14 +179,15 @@ func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *M
 		queues[name] = river.QueueConfig{MaxWorkers: n}
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		FetchCooldown:     cfg.FetchCooldown,
-		FetchPollInterval: cfg.FetchPollInterval,
-		Logger:            logger,
-		Middleware:        []rivertype.Middleware{mw},
-		PeriodicJobs:      jobs.PeriodicJobs(cfg.MaintenanceInterval),
-		Queues:            queues,
-		Schema:            o.schema,
-		Workers:           workers,
+		FetchCooldown:        cfg.FetchCooldown,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		Logger:               logger,
+		Middleware:           []rivertype.Middleware{mw},
+		PeriodicJobs:         jobs.PeriodicJobs(cfg.MaintenanceInterval),
+		Queues:               queues,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		Schema:               o.schema,
+		Workers:              workers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build river client: %w", err)
