@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // maxSinkBody bounds a webhook delivered to the sink.
@@ -15,8 +17,10 @@ const sinkVendor = "sink"
 // mountSink serves a webhook receiver that honours Idempotency-Key, for
 // the http_webhook workflow action and its crash tests:
 //
-//	POST /_sink/{name}   body {"id": "..."} with an Idempotency-Key header
+//	POST /_sink/{name}[?delay_ms=N]   body {"id": "..."} with an Idempotency-Key header
 //
+// delay_ms (at most 1000) holds the answer, so a crash test can kill a
+// worker while its calls are in flight.
 // A key seen before is a replay: answered again, written once. A new key
 // is a write, recorded under the body's id: the same id written under a
 // second key counts in DuplicateWrites["sink"][name], which is what a
@@ -35,6 +39,13 @@ func (s *Sim) mountSink() {
 		if err != nil || len(body) > maxSinkBody || msg.ID == "" {
 			adminError(w, http.StatusBadRequest, `want a JSON body {"id": ...} of at most 1 MiB`)
 			return
+		}
+		if d, err := strconv.Atoi(r.URL.Query().Get("delay_ms")); err == nil && d > 0 {
+			select {
+			case <-time.After(time.Duration(min(d, 1000)) * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
 		}
 		key := r.Header.Get("Idempotency-Key")
 		replay := key != "" && s.seenSinkKey(name, key)

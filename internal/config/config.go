@@ -191,6 +191,8 @@ type Worker struct {
 	FetchPollInterval   time.Duration
 	ShutdownTimeout     time.Duration
 	MaintenanceInterval time.Duration
+	// JobTimeout bounds a job whose worker sets no timeout of its own.
+	JobTimeout time.Duration
 	// RescueStuckJobsAfter is how long a job may stay running before River
 	// takes it for lost (its worker died) and runs it again.
 	RescueStuckJobsAfter time.Duration
@@ -216,6 +218,8 @@ func readWorker(r *reader) Worker {
 		FetchPollInterval:   r.Duration("WORKER_FETCH_POLL_INTERVAL", time.Second, "how often queues are polled when no notification arrives"),
 		ShutdownTimeout:     r.Duration("WORKER_SHUTDOWN_TIMEOUT", 30*time.Second, "how long in-flight jobs may finish on shutdown before they are cancelled"),
 		MaintenanceInterval: r.Duration("MAINTENANCE_INTERVAL", time.Hour, "how often expired idempotency keys and JWT revocations are deleted"),
+		JobTimeout: r.Duration("WORKER_JOB_TIMEOUT", time.Minute,
+			"how long a job may run when its kind sets no timeout of its own (a workflow step without timeout, say)"),
 		RescueStuckJobsAfter: r.Duration("WORKER_RESCUE_STUCK_JOBS_AFTER", time.Hour,
 			"how long a job may run before River takes its worker for dead and runs it again; keep it above the longest job timeout"),
 		WebhookHosts: splitList(r.String("WORKFLOW_WEBHOOK_HOSTS", "",
@@ -232,6 +236,9 @@ func readWorker(r *reader) Worker {
 	c.Enrichment = readEnrichment(r)
 	if c.FetchCooldown > c.FetchPollInterval {
 		r.fail("WORKER_FETCH_COOLDOWN", c.FetchCooldown.String(), "must not exceed WORKER_FETCH_POLL_INTERVAL")
+	}
+	if c.RescueStuckJobsAfter < c.JobTimeout {
+		r.fail("WORKER_RESCUE_STUCK_JOBS_AFTER", c.RescueStuckJobsAfter.String(), "must not be shorter than WORKER_JOB_TIMEOUT")
 	}
 	return c
 }

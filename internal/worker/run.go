@@ -185,6 +185,7 @@ func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *M
 		Middleware:           []rivertype.Middleware{mw},
 		PeriodicJobs:         jobs.PeriodicJobs(cfg.MaintenanceInterval),
 		Queues:               queues,
+		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		Schema:               o.schema,
 		Workers:              workers,
