@@ -107,6 +107,22 @@ func (e *Engine) definition(row store.WorkflowDefinition) (*spec.Definition, err
 	return def, nil
 }
 
+// definitionByID returns the parsed definition with id, read from the
+// database only the first time.
+func (e *Engine) definitionByID(ctx context.Context, id uuid.UUID) (*spec.Definition, error) {
+	e.mu.Lock()
+	def, ok := e.defs[id]
+	e.mu.Unlock()
+	if ok {
+		return def, nil
+	}
+	row, err := store.NewWorkflowDefinitions(e.pool).GetByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.definition(row)
+}
+
 // InputError is a run's inputs failing the workflow's declarations.
 type InputError struct{ Diagnostics spec.Diagnostics }
 

@@ -39,11 +39,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	if run.Status != store.RunRunning {
 		return e.completeOnly(ctx, a) // cancelled or finished: nothing more to do
 	}
-	row, err := store.NewWorkflowDefinitions(e.pool).GetByID(ctx, run.DefinitionID)
-	if err != nil {
-		return err
-	}
-	def, err := e.definition(row)
+	def, err := e.definitionByID(ctx, run.DefinitionID)
 	if err != nil {
 		return err
 	}
@@ -51,7 +47,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	if st == nil {
 		return e.finish(ctx, a, def, store.StepFailed, nil, "the workflow has no step "+a.Ref.StepID)
 	}
-	steps, err := runs.Steps(ctx, a.RunID)
+	steps, err := runs.StartStepAndRead(ctx, a.RunID, a.Ref, a.Attempt, a.JobID)
 	if err != nil {
 		return err
 	}
@@ -62,9 +58,6 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	}
 	sc, err := scope(run, steps)
 	if err != nil {
-		return err
-	}
-	if err := runs.StartStep(ctx, a.RunID, a.Ref, a.Attempt, a.JobID); err != nil {
 		return err
 	}
 
@@ -173,7 +166,11 @@ func (e *Engine) transition(ctx context.Context, tx pgx.Tx, a Attempt, def *spec
 			if err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.GotoTarget(), Item: -1}}); err != nil {
 				return err
 			}
-			return e.settle(ctx, tx, run, def, a)
+			steps, err := runs.Steps(ctx, a.RunID)
+			if err != nil {
+				return err
+			}
+			return e.settle(ctx, tx, run, def, a, steps)
 		default:
 			if err := runs.Finish(ctx, a.RunID, store.RunFailed, nil, fmt.Sprintf("step %s: %s", a.Ref.StepID, reason)); err != nil {
 				return err
@@ -181,10 +178,15 @@ func (e *Engine) transition(ctx context.Context, tx pgx.Tx, a Attempt, def *spec
 			return a.Complete(ctx, tx)
 		}
 	}
-	if err := e.advance(ctx, tx, run, def, a.Ref.StepID); err != nil {
+	steps, err := runs.Steps(ctx, a.RunID)
+	if err != nil {
 		return err
 	}
-	return e.settle(ctx, tx, run, def, a)
+	added, err := e.advance(ctx, tx, run, def, a.Ref.StepID, steps)
+	if err != nil || added > 0 {
+		return errors.Join(err, a.Complete(ctx, tx))
+	}
+	return e.settle(ctx, tx, run, def, a, steps)
 }
 
 // done reports whether a step row lets its dependants run: completed,
@@ -201,12 +203,8 @@ func done(def *spec.Definition, s store.WorkflowStepRun) bool {
 }
 
 // advance enqueues the dependants of step whose dependencies are now all
-// done.
-func (e *Engine) advance(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, def *spec.Definition, step string) error {
-	steps, err := store.NewWorkflowRuns(tx).Steps(ctx, run.ID)
-	if err != nil {
-		return err
-	}
+// done, reading the run's step rows in steps, and returns how many.
+func (e *Engine) advance(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, def *spec.Definition, step string, steps []store.WorkflowStepRun) (int, error) {
 	finished, exists := map[string]bool{}, map[string]bool{}
 	for _, s := range steps {
 		if s.Item != -1 {
@@ -228,17 +226,14 @@ func (e *Engine) advance(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, 
 			ready = append(ready, store.StepRef{StepID: d, Item: -1})
 		}
 	}
-	return e.enqueue(ctx, tx, run.ID, def, ready)
+	return len(ready), e.enqueue(ctx, tx, run.ID, def, ready)
 }
 
-// settle ends the run when no step is queued or running any more, with
-// its outputs, then completes the job.
-func (e *Engine) settle(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, def *spec.Definition, a Attempt) error {
+// settle ends the run when no step row in steps (the run's, as of this
+// transition) is queued or running any more, with its outputs, then
+// completes the job.
+func (e *Engine) settle(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, def *spec.Definition, a Attempt, steps []store.WorkflowStepRun) error {
 	runs := store.NewWorkflowRuns(tx)
-	steps, err := runs.Steps(ctx, run.ID)
-	if err != nil {
-		return err
-	}
 	for _, s := range steps {
 		if s.Status == store.StepQueued || s.Status == store.StepRunning {
 			return a.Complete(ctx, tx)

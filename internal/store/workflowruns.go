@@ -150,11 +150,31 @@ func (s *WorkflowRuns) Steps(ctx context.Context, runID uuid.UUID) ([]WorkflowSt
 	if err != nil {
 		return nil, fmt.Errorf("workflow steps: %w", err)
 	}
-	return collect(rows, "workflow steps", func(r pgx.CollectableRow) (WorkflowStepRun, error) {
-		var st WorkflowStepRun
-		return st, r.Scan(&st.StepID, &st.Item, &st.Status, &st.Attempts, &st.Output, &st.Error, &st.JobID,
-			&st.StartedAt, &st.FinishedAt, &st.CreatedAt)
-	})
+	return collect(rows, "workflow steps", scanStepRun)
+}
+
+func scanStepRun(r pgx.CollectableRow) (WorkflowStepRun, error) {
+	var st WorkflowStepRun
+	return st, r.Scan(&st.StepID, &st.Item, &st.Status, &st.Attempts, &st.Output, &st.Error, &st.JobID,
+		&st.StartedAt, &st.FinishedAt, &st.CreatedAt)
+}
+
+// StartStepAndRead records an attempt of a step by a job and returns every
+// step row of the run as it was before (the step's own row with its
+// status before this attempt), in one round trip.
+func (s *WorkflowRuns) StartStepAndRead(ctx context.Context, runID uuid.UUID, ref StepRef, attempt int, jobID int64) ([]WorkflowStepRun, error) {
+	rows, err := s.db.Query(ctx, `
+		WITH started AS (
+			UPDATE workflow_step_runs SET status = 'running', attempts = $4, job_id = $5, started_at = coalesce(started_at, now())
+			WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status IN ('queued', 'running')
+			RETURNING 1)
+		SELECT step_id, item_index, status, attempts, output, error, job_id, started_at, finished_at, created_at
+		FROM workflow_step_runs WHERE run_id = $1 ORDER BY created_at, step_id, item_index`,
+		runID, ref.StepID, ref.Item, attempt, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("start workflow step: %w", err)
+	}
+	return collect(rows, "start workflow step", scanStepRun)
 }
 
 // StartStep records an attempt of a step by a job.
