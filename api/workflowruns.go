@@ -88,6 +88,7 @@ type ListRunsResponse struct {
 }
 
 func (s *Server) registerWorkflowRuns() {
+	s.registerApprovals()
 	run := map[string]any{metaScope: auth.WorkflowsRun}
 	register(s, huma.Operation{
 		OperationID: "start-workflow-run", Method: http.MethodPost, Path: "/api/v1/workflow-runs",
@@ -196,4 +197,46 @@ func principalKeyID(ctx context.Context) *uuid.UUID {
 	}
 	id := p.KeyID
 	return &id
+}
+
+// DecideRequest approves or rejects a waiting approval step.
+type DecideRequest struct {
+	ID   uuid.UUID `path:"id" format:"uuid"`
+	Step string    `path:"step" maxLength:"63" pattern:"^[a-z][a-z0-9_-]{0,62}$"`
+	Body struct {
+		Comment string `json:"comment,omitempty" maxLength:"2000" doc:"Why; kept in the step's output."`
+	}
+}
+
+func (s *Server) registerApprovals() {
+	run := map[string]any{metaScope: auth.WorkflowsRun}
+	for _, d := range []struct {
+		verb    string
+		approve bool
+	}{{"approve", true}, {"reject", false}} {
+		register(s, huma.Operation{
+			OperationID: d.verb + "-workflow-step", Method: http.MethodPost, Path: "/api/v1/workflow-runs/{id}/steps/{step}/" + d.verb,
+			Summary: d.verb + " a waiting approval step", Tags: []string{"workflows"}, Metadata: run,
+			Description: "Decides an approval step that is waiting: approving completes it and the run goes on; rejecting fails it " +
+				"(its on_error applies). A step not waiting, or a run not running, is a 409.",
+		}, func(ctx context.Context, in *DecideRequest) (*WorkflowRunResponse, error) {
+			var r store.WorkflowRun
+			err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+				if err := s.engine.Decide(jobs.WithClient(ctx, s.river), tx, in.ID, in.Step, d.approve, in.Body.Comment); err != nil {
+					return err
+				}
+				var err error
+				r, err = store.NewWorkflowRuns(tx).Get(ctx, in.ID, false)
+				return err
+			})
+			switch {
+			case errors.Is(err, engine.ErrNotWaiting), errors.Is(err, engine.ErrRunNotRunning):
+				return nil, problem(http.StatusConflict, codeConflict, err.Error(),
+					&huma.ErrorDetail{Location: "path.step", Message: err.Error(), Value: in.Step})
+			case err != nil:
+				return nil, err
+			}
+			return &WorkflowRunResponse{Status: http.StatusOK, Body: workflowRunView(r)}, nil
+		})
+	}
 }

@@ -102,3 +102,52 @@ func TestWorkflowRunsStartAndCancel(t *testing.T) {
 		t.Errorf("unknown run: %d, want 404", r.status)
 	}
 }
+
+const approvalWorkflow = `workflow:
+  metadata: {name: gated}
+  steps:
+    - id: review
+      approval: {message: "Go?"}
+    - id: after
+      action: sync_to_crm
+      inputs: {contact_ids: []}
+`
+
+// Approving a waiting step completes it and enqueues what follows; a step
+// not waiting is a 409.
+func TestWorkflowApprovals(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	runner := b.createKey(t, "runner", auth.WorkflowsRun)
+	h := bearer(runner)
+	h["Content-Type"] = "application/yaml"
+	if r := b.do(t, request{method: "POST", path: "/api/v1/workflows", body: approvalWorkflow, headers: h}); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	r := b.do(t, request{method: "POST", path: "/api/v1/workflow-runs", body: `{"name":"gated"}`, headers: bearer(runner)})
+	run := decode[runJSON](t, r)
+	decide := func(verb string) response {
+		return b.do(t, request{method: "POST", path: "/api/v1/workflow-runs/" + run.ID + "/steps/review/" + verb,
+			body: `{"comment":"ok"}`, headers: bearer(runner)})
+	}
+	if r := decide("approve"); r.status != 409 || r.problem.Errors[0].Location != "path.step" {
+		t.Errorf("approve before the step waits: %d %s, want 409", r.status, r.body)
+	}
+	// What the worker does when the step's job runs.
+	if _, err := b.pool.Exec(context.Background(),
+		`UPDATE workflow_step_runs SET status = 'waiting', started_at = now() WHERE run_id = $1 AND step_id = 'review'`, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := decide("approve"); r.status != 200 {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	if n := b.countRowsT(t, `SELECT count(*) FROM workflow_step_runs WHERE run_id = '`+run.ID+`' AND step_id = 'after' AND status = 'queued'`); n != 1 {
+		t.Errorf("%d queued rows for the step after the approval, want 1", n)
+	}
+	if r := decide("reject"); r.status != 409 {
+		t.Errorf("reject after the approval: %d, want 409", r.status)
+	}
+	if r := b.do(t, request{method: "POST", path: "/api/v1/workflow-runs/" + run.ID + "/steps/review/approve", headers: bearer(b.reader)}); r.status != 403 {
+		t.Errorf("approve without workflows:run: %d, want 403", r.status)
+	}
+}

@@ -100,7 +100,7 @@ func (e *Engine) finishItem(ctx context.Context, a Attempt, def *spec.Definition
 			}
 			created++
 			switch s.Status {
-			case store.StepQueued, store.StepRunning:
+			case store.StepQueued, store.StepRunning, store.StepWaiting:
 			default:
 				finished++
 				outs[s.Item] = s.Output

@@ -51,10 +51,18 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	if err != nil {
 		return err
 	}
+	var own store.WorkflowStepRun
 	for _, s := range steps {
-		if s.StepID == a.Ref.StepID && s.Item == a.Ref.Item && s.Status != store.StepQueued && s.Status != store.StepRunning {
-			return e.completeOnly(ctx, a) // finished by an earlier attempt
+		if s.StepID == a.Ref.StepID && s.Item == a.Ref.Item {
+			own = s
 		}
+	}
+	switch own.Status {
+	case store.StepQueued, store.StepRunning:
+	case store.StepWaiting:
+		return e.approvalTimeout(ctx, a, def, st, own) // the approval's timeout came
+	default:
+		return e.completeOnly(ctx, a) // finished by an earlier attempt
 	}
 	sc, err := scope(run, steps)
 	if err != nil {
@@ -81,8 +89,11 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 		}
 		sc.Item, sc.Index = list[a.Ref.Item], a.Ref.Item
 	}
-	if st.Kind() != spec.KindAction {
-		return fail("wait and approval steps are not run by this engine yet")
+	switch st.Kind() {
+	case spec.KindWait:
+		return e.wait(ctx, a, def, st, own)
+	case spec.KindApproval:
+		return e.awaitApproval(ctx, a, def, st, sc)
 	}
 	in, err := def.Eval(st.Inputs, sc)
 	if err != nil {
@@ -235,7 +246,7 @@ func (e *Engine) advance(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, 
 func (e *Engine) settle(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, def *spec.Definition, a Attempt, steps []store.WorkflowStepRun) error {
 	runs := store.NewWorkflowRuns(tx)
 	for _, s := range steps {
-		if s.Status == store.StepQueued || s.Status == store.StepRunning {
+		if s.Status == store.StepQueued || s.Status == store.StepRunning || s.Status == store.StepWaiting {
 			return a.Complete(ctx, tx)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -291,5 +292,74 @@ func TestWorkflowForeach(t *testing.T) {
 		if n := b.calls[fmt.Sprintf("%s/greet/%d", id, i)]; n != 1 {
 			t.Errorf("item %d ran %d times, want once", i, n)
 		}
+	}
+}
+
+const reviewed = `workflow:
+  metadata: {name: reviewed}
+  inputs:
+    who: {type: string, required: true}
+  steps:
+    - id: pause
+      wait: {duration: 200ms}
+    - id: review
+      approval: {message: "Send to ${{ inputs.who }}?"}
+    - id: send
+      action: echo
+      inputs: {to: "${{ inputs.who }}", ok: "${{ steps.review.output.approved }}"}
+    - id: late
+      depends_on: []
+      approval: {message: "Anyone?", timeout: 300ms}
+      on_error: continue
+`
+
+// A wait step waits its duration; an approval step holds the run until it
+// is decided, and one with a timeout is rejected when nobody decides.
+func TestWorkflowWaitAndApproval(t *testing.T) {
+	t.Parallel()
+	b := setupWorkflows(t)
+	ctx := WithClient(context.Background(), b.client)
+	id := b.start(t, "reviewed", reviewed, map[string]any{"who": "ann@acme.example"})
+	runs := store.NewWorkflowRuns(b.pool)
+	var review store.WorkflowStepRun
+	for deadline := time.Now().Add(30 * time.Second); review.Status != store.StepWaiting; time.Sleep(20 * time.Millisecond) {
+		steps, err := runs.Steps(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range steps {
+			if s.StepID == "review" {
+				review = s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("review never waited for a decision (%+v)", review)
+		}
+	}
+	if !strings.Contains(string(review.Output), "Send to ann@acme.example?") {
+		t.Errorf("review shows %s, want its message", review.Output)
+	}
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		return b.engine.Decide(ctx, tx, id, "send", true, "")
+	}); !errors.Is(err, engine.ErrNotWaiting) {
+		t.Errorf("deciding a step that is not an approval: err = %v, want ErrNotWaiting", err)
+	}
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		return b.engine.Decide(ctx, tx, id, "review", true, "looks right")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run, steps := b.wait(t, id)
+	if run.Status != store.RunCompleted {
+		t.Fatalf("run = %s (%s), want completed", run.Status, run.Error)
+	}
+	if s := steps["send"]; s.Status != store.StepCompleted || !strings.Contains(string(s.Output), `"ok": true`) {
+		t.Errorf("send = %s %s, want completed after the approval", s.Status, s.Output)
+	}
+	if s := steps["late"]; s.Status != store.StepFailed || !strings.Contains(s.Error, "not approved within") {
+		t.Errorf("late = %s %q, want rejected by its timeout", s.Status, s.Error)
+	}
+	if p := steps["pause"]; p.Status != store.StepCompleted || p.FinishedAt.Sub(*p.StartedAt) < 200*time.Millisecond {
+		t.Errorf("pause = %s from %v to %v, want completed after its 200ms", p.Status, p.StartedAt, p.FinishedAt)
 	}
 }

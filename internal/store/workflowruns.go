@@ -40,6 +40,7 @@ const (
 	StepCompleted = "completed"
 	StepFailed    = "failed"
 	StepSkipped   = "skipped"
+	StepWaiting   = "waiting"
 	StepCancelled = "cancelled"
 )
 
@@ -189,6 +190,20 @@ func (s *WorkflowRuns) StartStep(ctx context.Context, runID uuid.UUID, ref StepR
 	return nil
 }
 
+// AwaitDecision parks a running approval step: status waiting, with what
+// the approver is shown as its output. It reports false when the step was
+// not running.
+func (s *WorkflowRuns) AwaitDecision(ctx context.Context, runID uuid.UUID, ref StepRef, shown any) (bool, error) {
+	tag, err := s.db.Exec(ctx, `
+		UPDATE workflow_step_runs SET status = 'waiting', output = $4
+		WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status = 'running'`,
+		runID, ref.StepID, ref.Item, shown)
+	if err != nil {
+		return false, fmt.Errorf("park workflow step: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // NoteStepError records the error of an attempt that will be retried.
 func (s *WorkflowRuns) NoteStepError(ctx context.Context, runID uuid.UUID, ref StepRef, reason string) error {
 	_, err := s.db.Exec(ctx, `
@@ -205,7 +220,7 @@ func (s *WorkflowRuns) NoteStepError(ctx context.Context, runID uuid.UUID, ref S
 func (s *WorkflowRuns) FinishStep(ctx context.Context, runID uuid.UUID, ref StepRef, status string, output any, reason string) (bool, error) {
 	tag, err := s.db.Exec(ctx, `
 		UPDATE workflow_step_runs SET status = $4, output = $5, error = $6, finished_at = now()
-		WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status IN ('queued', 'running')`,
+		WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status IN ('queued', 'running', 'waiting')`,
 		runID, ref.StepID, ref.Item, status, output, reason)
 	if err != nil {
 		return false, fmt.Errorf("finish workflow step: %w", err)
