@@ -89,6 +89,7 @@ type ListRunsResponse struct {
 
 func (s *Server) registerWorkflowRuns() {
 	s.registerApprovals()
+	s.registerRunControls()
 	run := map[string]any{metaScope: auth.WorkflowsRun}
 	register(s, huma.Operation{
 		OperationID: "start-workflow-run", Method: http.MethodPost, Path: "/api/v1/workflow-runs",
@@ -234,6 +235,41 @@ func (s *Server) registerApprovals() {
 				return nil, problem(http.StatusConflict, codeConflict, err.Error(),
 					&huma.ErrorDetail{Location: "path.step", Message: err.Error(), Value: in.Step})
 			case err != nil:
+				return nil, err
+			}
+			return &WorkflowRunResponse{Status: http.StatusOK, Body: workflowRunView(r)}, nil
+		})
+	}
+}
+
+func (s *Server) registerRunControls() {
+	run := map[string]any{metaScope: auth.WorkflowsRun}
+	for _, c := range []struct {
+		verb, summary, doc string
+		do                 func(context.Context, pgx.Tx, uuid.UUID) error
+	}{
+		{"pause", "Pause a workflow run", "No step starts until the run is resumed; steps running now finish and their outcomes are kept.", s.engine.Pause},
+		{"resume", "Resume a paused workflow run", "Its waiting steps start within seconds.", s.engine.Resume},
+		{"retry", "Retry a failed workflow run from its failed steps", "The failed steps (and their foreach items) run afresh; completed steps keep their outputs.", s.engine.Retry},
+	} {
+		register(s, huma.Operation{
+			OperationID: c.verb + "-workflow-run", Method: http.MethodPost, Path: "/api/v1/workflow-runs/{id}/" + c.verb,
+			Summary: c.summary, Tags: []string{"workflows"}, Metadata: run,
+			Description: c.doc + " A run in another state is a 409.",
+		}, func(ctx context.Context, in *RunIDRequest) (*WorkflowRunResponse, error) {
+			var r store.WorkflowRun
+			err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+				if err := c.do(jobs.WithClient(ctx, s.river), tx, in.ID); err != nil {
+					return err
+				}
+				var err error
+				r, err = store.NewWorkflowRuns(tx).Get(ctx, in.ID, false)
+				return err
+			})
+			if errors.Is(err, engine.ErrWrongState) {
+				return nil, problem(http.StatusConflict, codeConflict, "the run's state does not allow "+c.verb)
+			}
+			if err != nil {
 				return nil, err
 			}
 			return &WorkflowRunResponse{Status: http.StatusOK, Body: workflowRunView(r)}, nil

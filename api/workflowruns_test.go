@@ -93,6 +93,11 @@ func TestWorkflowRunsStartAndCancel(t *testing.T) {
 	if r := cancel(); r.status != 409 {
 		t.Errorf("cancel again: %d, want 409", r.status)
 	}
+	for _, verb := range []string{"pause", "resume", "retry"} {
+		if r := b.do(t, request{method: "POST", path: "/api/v1/workflow-runs/" + run.ID + "/" + verb, headers: bearer(runner)}); r.status != 409 {
+			t.Errorf("%s a cancelled run: %d %s, want 409", verb, r.status, r.body)
+		}
+	}
 	r = b.do(t, request{method: "GET", path: "/api/v1/workflow-runs?status=cancelled&workflow=enrich-and-sync", headers: bearer(b.reader)})
 	list := decode[struct{ Items []runJSON }](t, r)
 	if r.status != 200 || len(list.Items) != 1 || list.Items[0].ID != run.ID {

@@ -53,8 +53,8 @@ func (e *Engine) startForeach(ctx context.Context, a Attempt, def *spec.Definiti
 	}
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
-		if err != nil || run.Status != store.RunRunning {
-			return errors.Join(err, a.Complete(ctx, tx))
+		if err != nil || !live(run) {
+			return errors.Join(notGone(err), a.Complete(ctx, tx))
 		}
 		refs := make([]store.StepRef, min(len(list), concurrency(st)))
 		for i := range refs {
@@ -75,7 +75,7 @@ func (e *Engine) finishItem(ctx context.Context, a Attempt, def *spec.Definition
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		runs := store.NewWorkflowRuns(tx)
 		run, err := runs.Get(ctx, a.RunID, true)
-		if err != nil || run.Status != store.RunRunning {
+		if err != nil || !live(run) {
 			return errors.Join(notGone(err), a.Complete(ctx, tx))
 		}
 		changed, err := runs.FinishStep(ctx, a.RunID, a.Ref, status, output, reason)

@@ -36,6 +36,9 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	if err != nil {
 		return err
 	}
+	if run.Status == store.RunPaused {
+		return &WaitError{After: pausePoll, Reason: "the run is paused"}
+	}
 	if run.Status != store.RunRunning {
 		return e.completeOnly(ctx, a) // cancelled or finished: nothing more to do
 	}
@@ -140,13 +143,20 @@ func (e *Engine) completeOnly(ctx context.Context, a Attempt) error {
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error { return a.Complete(ctx, tx) })
 }
 
+// live reports whether a run takes step outcomes: running, or paused (a
+// paused run starts no step, but what its running steps did is kept and
+// carried on from, so Resume has nothing to redo).
+func live(run store.WorkflowRun) bool {
+	return run.Status == store.RunRunning || run.Status == store.RunPaused
+}
+
 // finish is the step's transition, in one transaction under the run's
 // lock (see transition). A run cancelled or failed meanwhile takes nothing
 // from it: cancel wins.
 func (e *Engine) finish(ctx context.Context, a Attempt, def *spec.Definition, status string, output any, reason string) error {
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
-		if err != nil || run.Status != store.RunRunning {
+		if err != nil || !live(run) {
 			return errors.Join(notGone(err), a.Complete(ctx, tx))
 		}
 		return e.transition(ctx, tx, a, def, run, status, output, reason)

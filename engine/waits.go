@@ -42,7 +42,7 @@ func (e *Engine) awaitApproval(ctx context.Context, a Attempt, def *spec.Definit
 	var parked bool
 	err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
-		if err != nil || run.Status != store.RunRunning {
+		if err != nil || !live(run) {
 			return errors.Join(notGone(err), a.Complete(ctx, tx))
 		}
 		shown := map[string]any{"message": msg}
@@ -92,7 +92,7 @@ func (e *Engine) Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, step strin
 	if err != nil {
 		return err
 	}
-	if run.Status != store.RunRunning {
+	if !live(run) {
 		return ErrRunNotRunning
 	}
 	def, err := e.definitionByID(ctx, run.DefinitionID)

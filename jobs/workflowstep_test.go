@@ -363,3 +363,67 @@ func TestWorkflowWaitAndApproval(t *testing.T) {
 		t.Errorf("pause = %s from %v to %v, want completed after its 200ms", p.Status, p.StartedAt, p.FinishedAt)
 	}
 }
+
+const twoStep = `workflow:
+  metadata: {name: two-step}
+  steps:
+    - id: first
+      action: echo
+      inputs: {}
+    - id: second
+      action: flaky
+      retry: {max_attempts: 1}
+      inputs: {}
+`
+
+// A paused run starts no step until resumed; a failed run retried from its
+// failed step completes, the completed step not run again.
+func TestWorkflowPauseResumeRetry(t *testing.T) {
+	t.Parallel()
+	b := setupWorkflows(t)
+	ctx := WithClient(context.Background(), b.client)
+	if _, _, err := engine.Register(ctx, b.pool, "two-step.yaml", []byte(twoStep), store.OriginAPI, testActions); err != nil {
+		t.Fatal(err)
+	}
+	// Started and paused in one transaction: no step can start before.
+	var id uuid.UUID
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		run, err := b.engine.Start(ctx, tx, engine.StartRequest{Name: "two-step"})
+		if err != nil {
+			return err
+		}
+		id = run.ID
+		return b.engine.Pause(ctx, tx, id)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // jobs polling meanwhile find the run paused
+	b.mu.Lock()
+	calls := len(b.calls)
+	b.mu.Unlock()
+	if calls != 0 {
+		t.Fatalf("%d actions ran while the run was paused, want none", calls)
+	}
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error { return b.engine.Pause(ctx, tx, id) }); !errors.Is(err, engine.ErrWrongState) {
+		t.Errorf("pausing a paused run: err = %v, want ErrWrongState", err)
+	}
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error { return b.engine.Resume(ctx, tx, id) }); err != nil {
+		t.Fatal(err)
+	}
+	run, steps := b.wait(t, id)
+	if run.Status != store.RunFailed || steps["second"].Status != store.StepFailed {
+		t.Fatalf("run = %s, second = %s; want both failed (flaky fails its first call, one attempt)", run.Status, steps["second"].Status)
+	}
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error { return b.engine.Retry(ctx, tx, id) }); err != nil {
+		t.Fatal(err)
+	}
+	run, steps = b.wait(t, id)
+	if run.Status != store.RunCompleted || steps["second"].Status != store.StepCompleted || run.Error != "" {
+		t.Fatalf("after retry: run = %s %q, second = %s; want completed", run.Status, run.Error, steps["second"].Status)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.calls[id.String()+"/first/-1"]; n != 1 {
+		t.Errorf("first ran %d times, want once (its output kept by the retry)", n)
+	}
+}

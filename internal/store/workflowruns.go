@@ -31,6 +31,7 @@ type WorkflowRun struct {
 // Run and step statuses.
 const (
 	RunRunning   = "running"
+	RunPaused    = "paused"
 	RunCompleted = "completed"
 	RunFailed    = "failed"
 	RunCancelled = "cancelled"
@@ -281,4 +282,35 @@ func (s *WorkflowRuns) Cancel(ctx context.Context, id uuid.UUID) (bool, error) {
 		return false, fmt.Errorf("cancel workflow steps: %w", err)
 	}
 	return true, nil
+}
+
+// SetStatus moves run id from one of from to status, clearing its end
+// (error, outputs, finished_at) when status is running. It reports false
+// when the run was in none of from.
+func (s *WorkflowRuns) SetStatus(ctx context.Context, id uuid.UUID, from []string, status string) (bool, error) {
+	tag, err := s.db.Exec(ctx, `
+		UPDATE workflow_states SET status = $3, updated_at = now(),
+			error = CASE WHEN $3 = 'running' THEN '' ELSE error END,
+			outputs = CASE WHEN $3 = 'running' THEN NULL ELSE outputs END,
+			finished_at = CASE WHEN $3 = 'running' THEN NULL ELSE finished_at END
+		WHERE id = $1 AND status = ANY($2)`, id, from, status)
+	if err != nil {
+		return false, fmt.Errorf("set workflow run status: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ForgetFailedSteps deletes the failed step rows of a run (a foreach
+// step's items with it), so that retrying creates them afresh; the
+// failures stay in workflow_failures. It returns how many steps it reset.
+func (s *WorkflowRuns) ForgetFailedSteps(ctx context.Context, id uuid.UUID) (int, error) {
+	tag, err := s.db.Exec(ctx, `
+		DELETE FROM workflow_step_runs r
+		WHERE r.run_id = $1 AND (r.status IN ('failed', 'cancelled') OR EXISTS (
+			SELECT 1 FROM workflow_step_runs p
+			WHERE p.run_id = r.run_id AND p.step_id = r.step_id AND p.item_index = -1 AND p.status IN ('failed', 'cancelled')))`, id)
+	if err != nil {
+		return 0, fmt.Errorf("reset failed workflow steps: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
