@@ -23,6 +23,7 @@ type StartRunRequest struct {
 		Name    string         `json:"name" pattern:"^[a-z][a-z0-9_-]{0,62}$" doc:"The workflow's name."`
 		Version int            `json:"version,omitempty" minimum:"0" doc:"A stored version; the latest when absent. The run keeps it whatever is stored later."`
 		Inputs  map[string]any `json:"inputs,omitempty" doc:"The workflow's declared inputs."`
+		DryRun  bool           `json:"dry_run,omitempty" doc:"Follow the real plan and branches with every action stubbed by its declared output schema; nothing is written but the run's own records."`
 	}
 }
 
@@ -44,6 +45,7 @@ type WorkflowRunView struct {
 	Workflow   string             `json:"workflow"`
 	Version    int                `json:"version"`
 	Status     string             `json:"status" enum:"pending,running,paused,waiting,completed,failed,cancelled"`
+	DryRun     bool               `json:"dry_run,omitempty"`
 	Inputs     map[string]any     `json:"inputs"`
 	Outputs    map[string]any     `json:"outputs,omitempty"`
 	Error      string             `json:"error,omitempty"`
@@ -55,7 +57,7 @@ type WorkflowRunView struct {
 }
 
 func workflowRunView(r store.WorkflowRun) WorkflowRunView {
-	return WorkflowRunView{ID: r.ID, Workflow: r.Name, Version: r.Version, Status: r.Status, Inputs: r.Inputs,
+	return WorkflowRunView{ID: r.ID, Workflow: r.Name, Version: r.Version, Status: r.Status, DryRun: r.DryRun, Inputs: r.Inputs,
 		Outputs: r.Outputs, Error: r.Error, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		Location: "/api/v1/workflow-runs/" + r.ID.String()}
 }
@@ -101,7 +103,8 @@ func (s *Server) registerWorkflowRuns() {
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			var err error
 			r, err = s.engine.Start(jobs.WithClient(ctx, s.river), tx, engine.StartRequest{
-				Name: in.Body.Name, Version: in.Body.Version, Inputs: in.Body.Inputs, APIKey: principalKeyID(ctx)})
+				Name: in.Body.Name, Version: in.Body.Version, Inputs: in.Body.Inputs, APIKey: principalKeyID(ctx),
+				DryRun: in.Body.DryRun})
 			return err
 		})
 		var inErr *engine.InputError

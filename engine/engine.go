@@ -134,6 +134,10 @@ type StartRequest struct {
 	Version int // 0: the latest
 	Inputs  map[string]any
 	APIKey  *uuid.UUID
+	// DryRun follows the real plan and branching with every action
+	// stubbed by its declared output schema: nothing is written but the
+	// run's own records.
+	DryRun bool
 }
 
 // Start creates a run pinned to the definition's version and enqueues
@@ -153,7 +157,7 @@ func (e *Engine) Start(ctx context.Context, tx pgx.Tx, req StartRequest) (store.
 		return store.WorkflowRun{}, &InputError{Diagnostics: diags}
 	}
 	runs := store.NewWorkflowRuns(tx)
-	run, err := runs.Create(ctx, row, inputs, false, req.APIKey)
+	run, err := runs.Create(ctx, row, inputs, req.DryRun, req.APIKey)
 	if err != nil {
 		return run, err
 	}

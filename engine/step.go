@@ -92,15 +92,21 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 		}
 		sc.Item, sc.Index = list[a.Ref.Item], a.Ref.Item
 	}
-	switch st.Kind() {
-	case spec.KindWait:
+	switch {
+	case run.DryRun && st.Kind() != spec.KindAction:
+		return e.conclude(ctx, a, def, st, sc, store.StepCompleted, map[string]any{"dry_run": true}, "")
+	case st.Kind() == spec.KindWait:
 		return e.wait(ctx, a, def, st, own)
-	case spec.KindApproval:
+	case st.Kind() == spec.KindApproval:
 		return e.awaitApproval(ctx, a, def, st, sc)
 	}
 	in, err := def.Eval(st.Inputs, sc)
 	if err != nil {
 		return fail("inputs: " + err.Error())
+	}
+	if run.DryRun {
+		contract, _ := e.catalog.Action(st.Action)
+		return e.conclude(ctx, a, def, st, sc, store.StepCompleted, stubOutput(contract.Output), "")
 	}
 	inputs, _ := in.(map[string]any)
 	action, ok := e.actions[st.Action]

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -425,5 +426,74 @@ func TestWorkflowPauseResumeRetry(t *testing.T) {
 	defer b.mu.Unlock()
 	if n := b.calls[id.String()+"/first/-1"]; n != 1 {
 		t.Errorf("first ran %d times, want once (its output kept by the retry)", n)
+	}
+}
+
+// A dry run of the shipped yolo-cycle follows its real plan with every
+// action stubbed by its output schema: no action runs (this engine has
+// none), and the branches on the stubbed counts are skipped.
+func TestWorkflowDryRun(t *testing.T) {
+	t.Parallel()
+	b := setupWorkflows(t)
+	ctx := WithClient(context.Background(), b.client)
+	cat, err := actions.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../workflows/yolo-cycle.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := engine.Register(ctx, b.pool, "yolo-cycle.yaml", src, store.OriginAPI, cat); err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(b.pool, cat, nil, StepQueue{})
+	workers := river.NewWorkers()
+	river.AddWorker(workers, NewWorkflowStepWorker(e))
+	// Only an engine with the platform's catalog and no actions works this
+	// run: the bundle's client (test actions) stops first.
+	stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.client.Stop(stop); err != nil {
+		t.Fatal(err)
+	}
+	client, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
+		Schema: dbtest.Schema(b.pool), Workers: workers,
+		Queues:            map[string]river.QueueConfig{QueueWorkflow: {MaxWorkers: 4}},
+		FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Stop(stop)
+	})
+	var run store.WorkflowRun
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		run, err = e.Start(WithClient(ctx, client), tx, engine.StartRequest{Name: "yolo-cycle", DryRun: true,
+			Inputs: map[string]any{"profile_id": "p", "campaign_instance_id": "c"}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, steps := b.wait(t, run.ID)
+	if got.Status != store.RunCompleted || !got.DryRun || got.Outputs["qualified"] != float64(0) {
+		t.Fatalf("dry run = %s dry=%v %v (%s), want completed with qualified 0", got.Status, got.DryRun, got.Outputs, got.Error)
+	}
+	want := map[string]string{"search": "completed", "sync-previous": "skipped", "find": "completed", "enrich": "completed",
+		"score": "completed", "sync": "skipped", "enroll": "skipped"}
+	for id, status := range want {
+		if steps[id].Status != status {
+			t.Errorf("step %s = %s, want %s", id, steps[id].Status, status)
+		}
+	}
+	if s := string(steps["score"].Output); !strings.Contains(s, `"qualified_ids": []`) {
+		t.Errorf("score output %s, want the stub of its schema", s)
 	}
 }
