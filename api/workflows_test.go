@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rtgs/sales-automation/engine"
+	"github.com/rtgs/sales-automation/engine/spec"
 )
 
 // The endpoint answers as `rtgs workflow validate` does: both are held to
@@ -57,7 +58,7 @@ func TestValidateWorkflow(t *testing.T) {
 		{"no credentials", request{method: "POST", path: "/api/v1/workflows/validate", body: string(good),
 			headers: map[string]string{"Content-Type": "application/yaml"}}, 401, "unauthenticated"},
 		{"larger than a definition may be", request{method: "POST", path: "/api/v1/workflows/validate",
-			body: strings.Repeat("#", 2<<20), headers: yaml(b.reader)}, 413, ""},
+			body: strings.Repeat("#", spec.DefaultMaxBytes+1024), headers: yaml(b.reader)}, 413, ""},
 		{"a path as file name", request{method: "POST", path: "/api/v1/workflows/validate?filename=../../etc/passwd",
 			body: string(good), headers: yaml(b.reader)}, 422, ""},
 	} {

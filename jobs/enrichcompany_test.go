@@ -240,15 +240,20 @@ func TestThousandContactsOneCompanyLookup(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1`, KindEnrichCompany).Scan(&companyJobs); err != nil {
 		t.Fatal(err)
 	}
-	if pending != 0 || companyJobs != 1 {
-		t.Errorf("contacts pending %d, enrich_company jobs %d; want 0 and 1", pending, companyJobs)
+	// Contacts queue the company's job while one waits or runs (River's
+	// unique jobs keep one); a contact whose transaction read the company
+	// as due just before its job committed may queue another, which finds
+	// the company concluded and makes no call: the match count above is
+	// what must stay at one.
+	if pending != 0 || companyJobs < 1 {
+		t.Errorf("contacts pending %d, enrich_company jobs %d; want 0 and at least 1", pending, companyJobs)
 	}
 	// Each contact was looked up once: no two jobs asked about the same one.
 	if got := metricSum(t, reg, "rtgs_enrichment_lookups_total", map[string]string{"vendor": "explorium", "kind": "person"}); got != n {
 		t.Errorf("explorium person lookups = %v, want %d", got, n)
 	}
-	t.Logf("explorium prospect match calls: %d for %d contacts (%d in full batches of 50)",
-		sim.Counters().Calls[routeProspectMatch], n, n/50)
+	t.Logf("explorium prospect match calls: %d for %d contacts (%d in full batches of 50); enrich_company jobs %d",
+		sim.Counters().Calls[routeProspectMatch], n, n/50, companyJobs)
 }
 
 // metricSum adds up the samples of the named metric whose labels include

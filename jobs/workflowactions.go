@@ -19,9 +19,9 @@ import (
 )
 
 // workflowActions are the workflow engine's actions whose domain code
-// exists; the others (company and people search, campaign enrollment,
-// webhooks) are declared in engine/actions and fail a step that uses
-// them as not available until they land.
+// exists; the others (company and people search, campaign enrollment)
+// are declared in engine/actions and fail a step that uses them as not
+// available until they land.
 func workflowActions(deps Deps) map[string]engine.Action {
 	scorer := &ScoreContactWorker{db: deps.Pool, now: deps.Now, logger: deps.Logger}
 	acts := map[string]engine.Action{
@@ -30,6 +30,9 @@ func workflowActions(deps Deps) map[string]engine.Action {
 			return scoreContacts(ctx, deps, scorer, in)
 		}),
 		"enrich_contacts": engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) { return enrichContacts(ctx, deps, in) }),
+		"create_icp_profile": engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
+			return createICPProfile(ctx, deps, in)
+		}),
 	}
 	if len(deps.WebhookHosts) > 0 {
 		acts["http_webhook"] = newWebhook(deps.WebhookHosts)
