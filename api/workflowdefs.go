@@ -34,12 +34,6 @@ func workflowDefinitionView(d store.WorkflowDefinition) WorkflowDefinitionView {
 		Hash: hex.EncodeToString(d.ContentHash), Origin: d.Origin, CreatedAt: d.CreatedAt, Source: d.Source}
 }
 
-// UploadWorkflowRequest carries a definition to store.
-type UploadWorkflowRequest struct {
-	Filename string `query:"filename" default:"workflow.yaml" maxLength:"200" pattern:"^[^/\\\\]+$" doc:"Name the diagnostics give the file."`
-	RawBody  []byte `contentType:"application/yaml" required:"true" doc:"The workflow, YAML under a top-level workflow key."`
-}
-
 // WorkflowDefinitionResponse is one stored definition.
 type WorkflowDefinitionResponse struct {
 	Status   int
@@ -74,7 +68,7 @@ func (s *Server) registerWorkflowDefinitions() {
 		Description: "Validates the YAML (every problem is a 422 naming line, column and step) and stores it as the " +
 			"version its metadata names: 201 for a new version, 200 when this exact content is stored already, 409 " +
 			"when that version holds other content (raise metadata.version: runs keep the version they started with).",
-	}, func(ctx context.Context, in *UploadWorkflowRequest) (*WorkflowDefinitionResponse, error) {
+	}, func(ctx context.Context, in *WorkflowSourceRequest) (*WorkflowDefinitionResponse, error) {
 		d, created, err := engine.Register(ctx, s.pool, in.Filename, in.RawBody, store.OriginAPI, s.actions)
 		if err != nil {
 			return nil, workflowError(err)

@@ -165,32 +165,15 @@ func (s *Server) registerWorkflowRuns() {
 			func(r store.WorkflowRun) string { return encodeCursor(store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID}) })
 		return out, nil
 	})
-	register(s, huma.Operation{
-		OperationID: "cancel-workflow-run", Method: http.MethodPost, Path: "/api/v1/workflow-runs/{id}/cancel",
-		Summary: "Cancel a workflow run", Tags: []string{"workflows"}, Metadata: run,
-		Description: "Marks the run and its unfinished steps cancelled and cancels their jobs, in one transaction. " +
-			"A step finishing afterwards stores nothing. A run that has finished is a 409.",
-	}, func(ctx context.Context, in *RunIDRequest) (*WorkflowRunResponse, error) {
-		var r store.WorkflowRun
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			ok, err := s.engine.Cancel(ctx, tx, in.ID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return problem(http.StatusConflict, codeConflict, "the run has finished")
-			}
-			if _, err := jobs.CancelRunJobs(ctx, tx, s.river, in.ID); err != nil {
-				return err
-			}
-			r, err = store.NewWorkflowRuns(tx).Get(ctx, in.ID, false)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		return &WorkflowRunResponse{Status: http.StatusOK, Body: workflowRunView(r)}, nil
-	})
+}
+
+// cancelRun cancels the run and its step jobs in tx.
+func (s *Server) cancelRun(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+	if err := s.engine.Cancel(ctx, tx, id); err != nil {
+		return err
+	}
+	_, err := jobs.CancelRunJobs(ctx, tx, s.river, id)
+	return err
 }
 
 // principalKeyID is the API key behind the request, if any.
@@ -251,6 +234,8 @@ func (s *Server) registerRunControls() {
 		verb, summary, doc string
 		do                 func(context.Context, pgx.Tx, uuid.UUID) error
 	}{
+		{"cancel", "Cancel a workflow run", "Marks the run and its unfinished steps cancelled and cancels their jobs, in one " +
+			"transaction; a step finishing afterwards stores nothing.", s.cancelRun},
 		{"pause", "Pause a workflow run", "No step starts until the run is resumed; steps running now finish and their outcomes are kept.", s.engine.Pause},
 		{"resume", "Resume a paused workflow run", "Its waiting steps start within seconds.", s.engine.Resume},
 		{"retry", "Retry a failed workflow run from its failed steps", "The failed steps (and their foreach items) run afresh; completed steps keep their outputs.", s.engine.Retry},

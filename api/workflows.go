@@ -10,8 +10,9 @@ import (
 	"github.com/rtgs/sales-automation/engine/spec"
 )
 
-// ValidateWorkflowRequest carries a workflow definition as YAML.
-type ValidateWorkflowRequest struct {
+// WorkflowSourceRequest carries a workflow definition as YAML, to validate
+// or to store.
+type WorkflowSourceRequest struct {
 	Filename string `query:"filename" default:"workflow.yaml" maxLength:"200" pattern:"^[^/\\\\]+$" doc:"Name the diagnostics give the file."`
 	RawBody  []byte `contentType:"application/yaml" required:"true" doc:"The workflow, YAML under a top-level workflow key (workflows/schema.json)."`
 }
@@ -29,7 +30,7 @@ func (s *Server) registerWorkflows() {
 		Description: "Parses and checks a YAML workflow against the format and the actions' input schemas, reporting " +
 			"every problem with its line, column and step: the same answer as `rtgs workflow validate`. An invalid " +
 			"workflow is a 200 with valid=false, the verdict being what was asked for.",
-	}, func(_ context.Context, in *ValidateWorkflowRequest) (*ValidateWorkflowResponse, error) {
+	}, func(_ context.Context, in *WorkflowSourceRequest) (*ValidateWorkflowResponse, error) {
 		return &ValidateWorkflowResponse{Body: engine.Validate(in.Filename, in.RawBody, s.actions)}, nil
 	})
 }

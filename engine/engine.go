@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -206,19 +205,20 @@ func scope(run store.WorkflowRun, steps []store.WorkflowStepRun) (spec.Scope, er
 	return sc, nil
 }
 
-// errStepGone: the run or step was removed; the job has nothing to do.
-var errStepGone = errors.New("workflow run or step no longer exists")
-
 // Cancel cancels run id in tx (the caller cancels its step jobs in the
 // same transaction). Cancel wins: a step finishing afterwards finds the
-// run cancelled and stores nothing. It reports false for a run that had
+// run cancelled and stores nothing. ErrWrongState for a run that had
 // already finished; store.ErrNotFound for no such run.
-func (e *Engine) Cancel(ctx context.Context, tx pgx.Tx, id uuid.UUID) (bool, error) {
+func (e *Engine) Cancel(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 	runs := store.NewWorkflowRuns(tx)
 	if _, err := runs.Get(ctx, id, true); err != nil {
-		return false, err
+		return err
 	}
-	return runs.Cancel(ctx, id)
+	ok, err := runs.Cancel(ctx, id)
+	if err == nil && !ok {
+		err = ErrWrongState
+	}
+	return err
 }
 
 // WaitError asks for the step to be run again after a while without

@@ -72,8 +72,16 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 		return err
 	}
 
-	// fail and done conclude this attempt's step or item.
-	fail := func(reason string) error { return e.conclude(ctx, a, def, st, sc, store.StepFailed, nil, reason) }
+	// conclude stores the outcome of this attempt's step, or of its item
+	// of a foreach step (total items).
+	total := 0
+	conclude := func(status string, output any, reason string) error {
+		if a.Ref.Item < 0 {
+			return e.finish(ctx, a, def, status, output, reason)
+		}
+		return e.finishItem(ctx, a, def, total, status, output, reason)
+	}
+	fail := func(reason string) error { return conclude(store.StepFailed, nil, reason) }
 	if a.Ref.Item < 0 {
 		ok, err := def.EvalBool(st.When, sc)
 		if err != nil {
@@ -87,14 +95,18 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 		}
 	} else {
 		list, err := items(def, st, sc)
-		if err != nil || a.Ref.Item >= len(list) {
-			return fail(fmt.Sprintf("foreach item %d: %v", a.Ref.Item, err))
+		if err != nil {
+			return err
+		}
+		total = len(list)
+		if a.Ref.Item >= total {
+			return fail(fmt.Sprintf("foreach item %d of a list of %d", a.Ref.Item, total))
 		}
 		sc.Item, sc.Index = list[a.Ref.Item], a.Ref.Item
 	}
 	switch {
 	case run.DryRun && st.Kind() != spec.KindAction:
-		return e.conclude(ctx, a, def, st, sc, store.StepCompleted, map[string]any{"dry_run": true}, "")
+		return conclude(store.StepCompleted, map[string]any{"dry_run": true}, "")
 	case st.Kind() == spec.KindWait:
 		return e.wait(ctx, a, def, st, own)
 	case st.Kind() == spec.KindApproval:
@@ -106,7 +118,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	}
 	if run.DryRun {
 		contract, _ := e.catalog.Action(st.Action)
-		return e.conclude(ctx, a, def, st, sc, store.StepCompleted, stubOutput(contract.Output), "")
+		return conclude(store.StepCompleted, stubOutput(contract.Output), "")
 	}
 	inputs, _ := in.(map[string]any)
 	action, ok := e.actions[st.Action]
@@ -129,19 +141,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 		}
 		return err
 	}
-	return e.conclude(ctx, a, def, st, sc, store.StepCompleted, out, "")
-}
-
-// conclude stores the outcome of a step, or of one item of a foreach step.
-func (e *Engine) conclude(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, sc spec.Scope, status string, output any, reason string) error {
-	if a.Ref.Item < 0 {
-		return e.finish(ctx, a, def, status, output, reason)
-	}
-	list, err := items(def, st, sc)
-	if err != nil {
-		return err
-	}
-	return e.finishItem(ctx, a, def, len(list), status, output, reason)
+	return conclude(store.StepCompleted, out, "")
 }
 
 // completeOnly completes the job with nothing else written.

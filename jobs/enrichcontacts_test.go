@@ -57,7 +57,7 @@ func TestEnrichContactsWorker(t *testing.T) {
 		defer cancel()
 		_ = client.Stop(stop)
 	})
-	awaitFanOut(t, pool)
+	waitForJobs(t, ctx, pool, []string{KindEnrichContacts})
 
 	rows, err := pool.Query(ctx, `SELECT (args->>'contact_id')::uuid FROM river_job WHERE kind = $1`, KindEnrichContact)
 	if err != nil {

@@ -95,7 +95,7 @@ func TestImportContactsWorker(t *testing.T) {
 			t.Fatalf("import = %+v", imp)
 		}
 		// Ann's two rows merge within the batch: one contact, one job.
-		awaitFanOut(t, pool)
+		waitForJobs(t, context.Background(), pool, []string{KindEnrichContacts})
 		var jobs int
 		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = $1`, KindEnrichContact).Scan(&jobs); err != nil {
 			t.Fatal(err)
@@ -116,24 +116,4 @@ func TestImportContactsWorker(t *testing.T) {
 			t.Fatalf("job %s, import %s %q; want cancelled and failed with a reason", job.State, imp.Status, imp.Error)
 		}
 	})
-}
-
-// awaitFanOut waits until every enrich_contacts job has been worked.
-func awaitFanOut(t *testing.T, pool *pgxpool.Pool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var left int
-		if err := pool.QueryRow(context.Background(),
-			`SELECT count(*) FROM river_job WHERE kind = $1 AND state <> 'completed'`, KindEnrichContacts).Scan(&left); err != nil {
-			t.Fatal(err)
-		}
-		if left == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d enrich_contacts jobs never completed", left)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

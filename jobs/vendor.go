@@ -25,20 +25,30 @@ const minSnooze = time.Second
 //
 // Wrapped errors are recognised; nil stays nil.
 func VendorOutcome(err error) error {
-	if err == nil {
-		return nil
+	wait, refused := classifyVendorError(err)
+	switch {
+	case wait > 0:
+		return river.JobSnooze(wait)
+	case refused:
+		return river.JobCancel(err)
 	}
+	return err
+}
+
+// classifyVendorError reads a vendor call's error: how long to wait when
+// the vendor is rate limited or its breaker is open (0 otherwise), and
+// whether the vendor refused the call for good.
+func classifyVendorError(err error) (wait time.Duration, refused bool) {
 	var rl *guard.RateLimitError
 	var bo *guard.BreakerOpenError
 	var ae *guard.APIError
 	switch {
 	case errors.As(err, &rl):
-		return river.JobSnooze(max(rl.RetryAfter, minSnooze))
+		return max(rl.RetryAfter, minSnooze), false
 	case errors.As(err, &bo):
-		return river.JobSnooze(max(bo.RetryAfter, minSnooze))
+		return max(bo.RetryAfter, minSnooze), false
 	case errors.As(err, &ae):
-		return river.JobCancel(err)
-	default:
-		return err
+		return 0, true
 	}
+	return 0, false
 }

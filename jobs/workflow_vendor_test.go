@@ -2,14 +2,11 @@ package jobs
 
 import (
 	"context"
-	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rtgs/sales-automation/engine"
 	"github.com/rtgs/sales-automation/engine/actions"
@@ -53,25 +50,7 @@ func TestWorkflowStepOutlivesVendorOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := engine.New(pool, cat, workflowActions(Deps{Pool: pool, Vendors: set}), StepQueue{})
-	workers := river.NewWorkers()
-	river.AddWorker(workers, NewWorkflowStepWorker(e))
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Schema: dbtest.Schema(pool), Workers: workers,
-		Queues:            map[string]river.QueueConfig{QueueWorkflow: {MaxWorkers: 2}},
-		FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Stop(stop)
-	})
+	client := startStepWorker(t, pool, e)
 	if _, _, err := engine.Register(ctx, pool, "ask.yaml", []byte(askClaude), store.OriginAPI, cat); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/rtgs/sales-automation/engine"
 	"github.com/rtgs/sales-automation/integrations/anthropic"
 	"github.com/rtgs/sales-automation/integrations/gemini"
-	"github.com/rtgs/sales-automation/integrations/guard"
 	"github.com/rtgs/sales-automation/internal/vendors"
 )
 
@@ -215,15 +214,11 @@ func aiGenerate(ctx context.Context, v *vendors.Set, in engine.Invocation) (any,
 // open breaker makes the step wait without using an attempt, a vendor's
 // refusal fails it at once, anything else is retried.
 func stepVendorError(err error) error {
-	var rl *guard.RateLimitError
-	var bo *guard.BreakerOpenError
-	var ae *guard.APIError
+	wait, refused := classifyVendorError(err)
 	switch {
-	case errors.As(err, &rl):
-		return &engine.WaitError{After: max(rl.RetryAfter, minSnooze), Reason: err.Error()}
-	case errors.As(err, &bo):
-		return &engine.WaitError{After: max(bo.RetryAfter, minSnooze), Reason: err.Error()}
-	case errors.As(err, &ae):
+	case wait > 0:
+		return &engine.WaitError{After: wait, Reason: err.Error()}
+	case refused:
 		return &engine.PermanentError{Err: err}
 	}
 	return err

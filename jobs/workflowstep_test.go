@@ -80,10 +80,19 @@ func setupWorkflows(t *testing.T) *workflowBundle {
 			return nil, &engine.PermanentError{Err: errors.New("refused")}
 		}),
 	}, StepQueue{})
+	client := startStepWorker(t, b.pool, b.engine)
+	b.client = client
+	return b
+}
+
+// startStepWorker runs e's workflow_step jobs with a River client of its
+// own, stopped at the end of the test.
+func startStepWorker(t *testing.T, pool *pgxpool.Pool, e *engine.Engine) *river.Client[pgx.Tx] {
+	t.Helper()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, NewWorkflowStepWorker(b.engine))
-	client, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
-		Schema: dbtest.Schema(b.pool), Workers: workers,
+	river.AddWorker(workers, NewWorkflowStepWorker(e))
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Schema: dbtest.Schema(pool), Workers: workers,
 		Queues:            map[string]river.QueueConfig{QueueWorkflow: {MaxWorkers: 4}},
 		FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler),
@@ -99,8 +108,7 @@ func setupWorkflows(t *testing.T) *workflowBundle {
 		defer cancel()
 		_ = client.Stop(ctx)
 	})
-	b.client = client
-	return b
+	return client
 }
 
 // start stores source and starts a run of it (workflow name) with inputs.
@@ -447,9 +455,6 @@ func TestWorkflowDryRun(t *testing.T) {
 	if _, _, err := engine.Register(ctx, b.pool, "yolo-cycle.yaml", src, store.OriginAPI, cat); err != nil {
 		t.Fatal(err)
 	}
-	e := engine.New(b.pool, cat, nil, StepQueue{})
-	workers := river.NewWorkers()
-	river.AddWorker(workers, NewWorkflowStepWorker(e))
 	// Only an engine with the platform's catalog and no actions works this
 	// run: the bundle's client (test actions) stops first.
 	stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -457,23 +462,8 @@ func TestWorkflowDryRun(t *testing.T) {
 	if err := b.client.Stop(stop); err != nil {
 		t.Fatal(err)
 	}
-	client, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
-		Schema: dbtest.Schema(b.pool), Workers: workers,
-		Queues:            map[string]river.QueueConfig{QueueWorkflow: {MaxWorkers: 4}},
-		FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Stop(stop)
-	})
+	e := engine.New(b.pool, cat, nil, StepQueue{})
+	client := startStepWorker(t, b.pool, e)
 	var run store.WorkflowRun
 	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		run, err = e.Start(WithClient(ctx, client), tx, engine.StartRequest{Name: "yolo-cycle", DryRun: true,

@@ -179,18 +179,6 @@ func (s *WorkflowRuns) StartStepAndRead(ctx context.Context, runID uuid.UUID, re
 	return collect(rows, "start workflow step", scanStepRun)
 }
 
-// StartStep records an attempt of a step by a job.
-func (s *WorkflowRuns) StartStep(ctx context.Context, runID uuid.UUID, ref StepRef, attempt int, jobID int64) error {
-	_, err := s.db.Exec(ctx, `
-		UPDATE workflow_step_runs SET status = 'running', attempts = $4, job_id = $5, started_at = coalesce(started_at, now())
-		WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status IN ('queued', 'running')`,
-		runID, ref.StepID, ref.Item, attempt, jobID)
-	if err != nil {
-		return fmt.Errorf("start workflow step: %w", err)
-	}
-	return nil
-}
-
 // AwaitDecision parks a running approval step: status waiting, with what
 // the approver is shown as its output. It reports false when the step was
 // not running.
