@@ -18,8 +18,10 @@ import (
 )
 
 // workflowActions are the workflow engine's actions whose domain code
-// exists; the others (company and people search, campaign enrollment)
-// are declared in engine/actions and fail a step that uses them as not
+// exists and whose vendors this process has: company search needs
+// Explorium, people search Explorium or Apollo, ai_generate an AI vendor,
+// http_webhook allowed hosts. The others (campaign enrollment) are
+// declared in engine/actions and fail a step that uses them as not
 // available until they land.
 func workflowActions(deps Deps) map[string]engine.Action {
 	scorer := &ScoreContactWorker{db: deps.Pool, now: deps.Now, logger: deps.Logger}
@@ -35,6 +37,16 @@ func workflowActions(deps Deps) map[string]engine.Action {
 	}
 	if len(deps.WebhookHosts) > 0 {
 		acts["http_webhook"] = newWebhook(deps.WebhookHosts)
+	}
+	if deps.Vendors != nil && deps.Vendors.Explorium != nil {
+		acts["execute_company_search"] = engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
+			return executeCompanySearch(ctx, deps, in)
+		})
+	}
+	if deps.Vendors != nil && (deps.Vendors.Explorium != nil || deps.Vendors.Apollo != nil) {
+		acts["find_contacts"] = engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
+			return findContacts(ctx, deps, in)
+		})
 	}
 	if deps.Vendors != nil && (deps.Vendors.Anthropic != nil || deps.Vendors.Gemini != nil) {
 		acts["ai_generate"] = engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
