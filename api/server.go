@@ -126,6 +126,7 @@ func (s *Server) registerRoutes() {
 	s.registerSuppressions()
 	s.registerImports()
 	s.registerICPProfiles()
+	s.registerCampaignTemplates()
 	s.registerTriggers()
 	s.registerPipeline()
 	s.registerWorkflows()
