@@ -94,7 +94,7 @@ func (e *Engine) Retry(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 			ready = append(ready, store.StepRef{StepID: stepID, Item: -1})
 		}
 	}
-	if err := e.enqueue(ctx, tx, id, def, ready); err != nil {
+	if _, err := e.enqueue(ctx, tx, id, def, ready); err != nil {
 		return err
 	}
 	if len(ready) > 0 {

@@ -164,18 +164,27 @@ func (e *Engine) Start(ctx context.Context, tx pgx.Tx, req StartRequest) (store.
 	for _, id := range def.Roots() {
 		refs = append(refs, store.StepRef{StepID: id, Item: -1})
 	}
-	return run, e.enqueue(ctx, tx, run.ID, def, refs)
+	_, err = e.enqueue(ctx, tx, run.ID, def, refs)
+	return run, err
 }
 
 // enqueue creates the step rows of refs not created yet and queues their
 // jobs.
-func (e *Engine) enqueue(ctx context.Context, tx pgx.Tx, runID uuid.UUID, def *spec.Definition, refs []store.StepRef) error {
+func (e *Engine) enqueue(ctx context.Context, tx pgx.Tx, runID uuid.UUID, def *spec.Definition, refs []store.StepRef) (int, error) {
 	added, err := store.NewWorkflowRuns(tx).AddSteps(ctx, runID, refs)
-	if err != nil || len(added) == 0 {
-		return err
+	if err != nil {
+		return 0, err
 	}
-	jobs := make([]StepJob, len(added))
-	for i, ref := range added {
+	return len(added), e.queueJobs(ctx, tx, runID, def, added)
+}
+
+// queueJobs enqueues in tx the jobs of step rows just created.
+func (e *Engine) queueJobs(ctx context.Context, tx pgx.Tx, runID uuid.UUID, def *spec.Definition, refs []store.StepRef) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	jobs := make([]StepJob, len(refs))
+	for i, ref := range refs {
 		st := def.Step(ref.StepID)
 		jobs[i] = StepJob{StepRef: ref, MaxAttempts: DefaultMaxAttempts, Retry: st.Retry, Timeout: st.Timeout.Milliseconds()}
 		if st.Retry != nil && st.Retry.MaxAttempts > 0 {

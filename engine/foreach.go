@@ -46,10 +46,10 @@ func items(def *spec.Definition, st *spec.Step, sc spec.Scope) ([]any, error) {
 func (e *Engine) startForeach(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, sc spec.Scope) error {
 	list, err := items(def, st, sc)
 	if err != nil {
-		return e.finish(ctx, a, def, store.StepFailed, nil, "foreach: "+err.Error())
+		return e.finish(ctx, a, def, nil, store.StepFailed, nil, "foreach: "+err.Error())
 	}
 	if len(list) == 0 {
-		return e.finish(ctx, a, def, store.StepCompleted, []any{}, "")
+		return e.finish(ctx, a, def, nil, store.StepCompleted, []any{}, "")
 	}
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
@@ -60,7 +60,7 @@ func (e *Engine) startForeach(ctx context.Context, a Attempt, def *spec.Definiti
 		for i := range refs {
 			refs[i] = store.StepRef{StepID: st.ID, Item: i}
 		}
-		if err := e.enqueue(ctx, tx, a.RunID, def, refs); err != nil {
+		if _, err := e.enqueue(ctx, tx, a.RunID, def, refs); err != nil {
 			return err
 		}
 		return a.Complete(ctx, tx)
@@ -115,7 +115,7 @@ func (e *Engine) finishItem(ctx context.Context, a Attempt, def *spec.Definition
 			return e.finishParent(ctx, tx, a, def, run, store.StepFailed, nil, failed)
 		}
 		if created < total {
-			if err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.ID, Item: created}}); err != nil {
+			if _, err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.ID, Item: created}}); err != nil {
 				return err
 			}
 		}

@@ -29,7 +29,7 @@ type Attempt struct {
 // for the job to be retried (its attempts left, per the step's retry).
 func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	runs := store.NewWorkflowRuns(e.pool)
-	run, err := runs.Get(ctx, a.RunID, false)
+	run, steps, err := runs.StartStep(ctx, a.RunID, a.Ref, a.Attempt, a.JobID)
 	if errors.Is(err, store.ErrNotFound) {
 		return e.completeOnly(ctx, a)
 	}
@@ -48,11 +48,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	}
 	st := def.Step(a.Ref.StepID)
 	if st == nil {
-		return e.finish(ctx, a, def, store.StepFailed, nil, "the workflow has no step "+a.Ref.StepID)
-	}
-	steps, err := runs.StartStepAndRead(ctx, a.RunID, a.Ref, a.Attempt, a.JobID)
-	if err != nil {
-		return err
+		return e.finish(ctx, a, def, nil, store.StepFailed, nil, "the workflow has no step "+a.Ref.StepID)
 	}
 	var own store.WorkflowStepRun
 	for _, s := range steps {
@@ -77,7 +73,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	total := 0
 	conclude := func(status string, output any, reason string) error {
 		if a.Ref.Item < 0 {
-			return e.finish(ctx, a, def, status, output, reason)
+			return e.finish(ctx, a, def, steps, status, output, reason)
 		}
 		return e.finishItem(ctx, a, def, total, status, output, reason)
 	}
@@ -88,7 +84,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 			return fail("when: " + err.Error())
 		}
 		if !ok {
-			return e.finish(ctx, a, def, store.StepSkipped, nil, "")
+			return e.finish(ctx, a, def, steps, store.StepSkipped, nil, "")
 		}
 		if st.Foreach != "" {
 			return e.startForeach(ctx, a, def, st, sc)
@@ -157,22 +153,44 @@ func live(run store.WorkflowRun) bool {
 }
 
 // finish is the step's transition, in one transaction under the run's
-// lock (see transition). A run cancelled or failed meanwhile takes nothing
+// lock (see proceed). A run cancelled or failed meanwhile takes nothing
 // from it: cancel wins.
-func (e *Engine) finish(ctx context.Context, a Attempt, def *spec.Definition, status string, output any, reason string) error {
+//
+// seen are the run's step rows as the attempt read them at its start; the
+// dependants they show ready once this step is done are created with the
+// step's outcome in the same round trip. Step rows only ever move forward
+// while a run is live, so that guess can only fall short (proceed adds
+// what it missed) unless the run was retried meanwhile, which proceed
+// detects: then the transaction is redone without guessing.
+func (e *Engine) finish(ctx context.Context, a Attempt, def *spec.Definition, seen []store.WorkflowStepRun, status string, output any, reason string) error {
+	var guess []store.StepRef
+	if status != store.StepFailed && a.Ref.Item < 0 && seen != nil {
+		guess = readySteps(def, a.Ref.StepID, withStatus(seen, a.Ref, status))
+	}
+	err := e.finishTx(ctx, a, def, status, output, reason, guess)
+	if errors.Is(err, errStaleGuess) {
+		return e.finishTx(ctx, a, def, status, output, reason, nil)
+	}
+	return err
+}
+
+func (e *Engine) finishTx(ctx context.Context, a Attempt, def *spec.Definition, status string, output any, reason string, guess []store.StepRef) error {
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
-		if err != nil || !live(run) {
+		f, err := store.NewWorkflowRuns(tx).LockAndFinishStep(ctx, a.RunID, a.Ref, status, output, reason, guess)
+		if err != nil || !f.Changed {
+			// gone, not live, or a repeated transition
 			return errors.Join(notGone(err), a.Complete(ctx, tx))
 		}
-		return e.transition(ctx, tx, a, def, run, status, output, reason)
+		return e.proceed(ctx, tx, a, def, f.Run, status, reason, f.Steps, f.Added)
 	})
 }
 
-// transition stores a step's outcome and what follows from it, in tx
-// under the run's lock: the failure record and on_error, the steps it made
-// ready (enqueued), the run's end when nothing is left, and the job's
-// completion.
+// errStaleGuess: a dependant created with a step's outcome is not ready
+// after all.
+var errStaleGuess = errors.New("workflow: the steps guessed ready are not")
+
+// transition stores a step's outcome and what follows from it (proceed),
+// in tx under the run's lock.
 func (e *Engine) transition(ctx context.Context, tx pgx.Tx, a Attempt, def *spec.Definition, run store.WorkflowRun, status string, output any, reason string) error {
 	runs := store.NewWorkflowRuns(tx)
 	changed, err := runs.FinishStep(ctx, a.RunID, a.Ref, status, output, reason)
@@ -182,6 +200,20 @@ func (e *Engine) transition(ctx context.Context, tx pgx.Tx, a Attempt, def *spec
 	if !changed {
 		return a.Complete(ctx, tx) // a repeated transition
 	}
+	steps, err := runs.Steps(ctx, a.RunID)
+	if err != nil {
+		return err
+	}
+	return e.proceed(ctx, tx, a, def, run, status, reason, steps, nil)
+}
+
+// proceed carries a stored step outcome on, in tx under the run's lock,
+// with steps the run's step rows after it and added the dependants already
+// created with it: the failure record and on_error, the steps it made
+// ready (enqueued), the run's end when nothing is left, and the job's
+// completion.
+func (e *Engine) proceed(ctx context.Context, tx pgx.Tx, a Attempt, def *spec.Definition, run store.WorkflowRun, status, reason string, steps []store.WorkflowStepRun, added []store.StepRef) error {
+	runs := store.NewWorkflowRuns(tx)
 	st := def.Step(a.Ref.StepID)
 	if status == store.StepFailed {
 		if err := runs.AddFailure(ctx, a.RunID, a.Ref, reason); err != nil {
@@ -190,12 +222,9 @@ func (e *Engine) transition(ctx context.Context, tx pgx.Tx, a Attempt, def *spec
 		switch {
 		case st != nil && st.OnError == "continue":
 		case st != nil && st.GotoTarget() != "":
-			if err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.GotoTarget(), Item: -1}}); err != nil {
-				return err
-			}
-			steps, err := runs.Steps(ctx, a.RunID)
-			if err != nil {
-				return err
+			n, err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.GotoTarget(), Item: -1}})
+			if err != nil || n > 0 {
+				return errors.Join(err, a.Complete(ctx, tx))
 			}
 			return e.settle(ctx, tx, run, def, a, steps)
 		default:
@@ -205,12 +234,17 @@ func (e *Engine) transition(ctx context.Context, tx pgx.Tx, a Attempt, def *spec
 			return a.Complete(ctx, tx)
 		}
 	}
-	steps, err := runs.Steps(ctx, a.RunID)
+	for _, ref := range added {
+		if !depsDone(def, ref.StepID, steps) {
+			return errStaleGuess
+		}
+	}
+	more, err := runs.AddSteps(ctx, a.RunID, readySteps(def, a.Ref.StepID, steps))
 	if err != nil {
 		return err
 	}
-	added, err := e.advance(ctx, tx, run, def, a.Ref.StepID, steps)
-	if err != nil || added > 0 {
+	ready := append(added, more...)
+	if err := e.queueJobs(ctx, tx, a.RunID, def, ready); err != nil || len(ready) > 0 {
 		return errors.Join(err, a.Complete(ctx, tx))
 	}
 	return e.settle(ctx, tx, run, def, a, steps)
@@ -229,31 +263,50 @@ func done(def *spec.Definition, s store.WorkflowStepRun) bool {
 	return false
 }
 
-// advance enqueues the dependants of step whose dependencies are now all
-// done, reading the run's step rows in steps, and returns how many.
-func (e *Engine) advance(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, def *spec.Definition, step string, steps []store.WorkflowStepRun) (int, error) {
-	finished, exists := map[string]bool{}, map[string]bool{}
+// readySteps are the dependants of step that have no row in steps yet and
+// whose dependencies are all done.
+func readySteps(def *spec.Definition, step string, steps []store.WorkflowStepRun) []store.StepRef {
+	exists := map[string]bool{}
 	for _, s := range steps {
-		if s.Item != -1 {
-			continue
+		if s.Item == -1 {
+			exists[s.StepID] = true
 		}
-		exists[s.StepID] = true
-		finished[s.StepID] = done(def, s)
 	}
 	var ready []store.StepRef
 	for _, d := range def.Dependants(step) {
-		if exists[d] {
-			continue
-		}
-		all := true
-		for _, dep := range def.Deps(d) {
-			all = all && finished[dep]
-		}
-		if all {
+		if !exists[d] && depsDone(def, d, steps) {
 			ready = append(ready, store.StepRef{StepID: d, Item: -1})
 		}
 	}
-	return len(ready), e.enqueue(ctx, tx, run.ID, def, ready)
+	return ready
+}
+
+// depsDone reports whether every dependency of step is done in steps.
+func depsDone(def *spec.Definition, step string, steps []store.WorkflowStepRun) bool {
+	finished := map[string]bool{}
+	for _, s := range steps {
+		if s.Item == -1 {
+			finished[s.StepID] = done(def, s)
+		}
+	}
+	for _, dep := range def.Deps(step) {
+		if !finished[dep] {
+			return false
+		}
+	}
+	return true
+}
+
+// withStatus is steps with ref's row given status.
+func withStatus(steps []store.WorkflowStepRun, ref store.StepRef, status string) []store.WorkflowStepRun {
+	out := append([]store.WorkflowStepRun(nil), steps...)
+	for i := range out {
+		if out[i].StepID == ref.StepID && out[i].Item == ref.Item {
+			out[i].Status = status
+			return out
+		}
+	}
+	return append(out, store.WorkflowStepRun{StepID: ref.StepID, Item: ref.Item, Status: status})
 }
 
 // settle ends the run when no step row in steps (the run's, as of this

@@ -17,7 +17,7 @@ import (
 // spent snoozing (no worker held, no attempt used).
 func (e *Engine) wait(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, own store.WorkflowStepRun) error {
 	if st.Wait.Event != "" {
-		return e.finish(ctx, a, def, store.StepFailed, nil, "waiting for events ("+st.Wait.Event+") is not supported yet")
+		return e.finish(ctx, a, def, nil, store.StepFailed, nil, "waiting for events ("+st.Wait.Event+") is not supported yet")
 	}
 	started := time.Now()
 	if own.StartedAt != nil {
@@ -27,7 +27,7 @@ func (e *Engine) wait(ctx context.Context, a Attempt, def *spec.Definition, st *
 	if left := time.Until(due); left > 0 {
 		return &WaitError{After: left, Reason: "waiting until " + due.UTC().Format(time.RFC3339)}
 	}
-	return e.finish(ctx, a, def, store.StepCompleted, map[string]any{"waited_until": due.UTC()}, "")
+	return e.finish(ctx, a, def, nil, store.StepCompleted, map[string]any{"waited_until": due.UTC()}, "")
 }
 
 // awaitApproval parks an approval step until a person decides (Decide):
@@ -37,7 +37,7 @@ func (e *Engine) wait(ctx context.Context, a Attempt, def *spec.Definition, st *
 func (e *Engine) awaitApproval(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, sc spec.Scope) error {
 	msg, err := def.Eval(st.Approval.Message, sc)
 	if err != nil {
-		return e.finish(ctx, a, def, store.StepFailed, nil, "approval message: "+err.Error())
+		return e.finish(ctx, a, def, nil, store.StepFailed, nil, "approval message: "+err.Error())
 	}
 	var parked bool
 	err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
@@ -72,7 +72,7 @@ func (e *Engine) approvalTimeout(ctx context.Context, a Attempt, def *spec.Defin
 	if left := time.Until(own.StartedAt.Add(st.Approval.Timeout)); left > 0 {
 		return &WaitError{After: left, Reason: "waiting for approval"}
 	}
-	return e.finish(ctx, a, def, store.StepFailed, nil, fmt.Sprintf("not approved within %s", st.Approval.Timeout))
+	return e.finish(ctx, a, def, nil, store.StepFailed, nil, fmt.Sprintf("not approved within %s", st.Approval.Timeout))
 }
 
 // Decision errors.

@@ -68,10 +68,17 @@ type StepRef struct {
 
 // WorkflowRuns holds the SQL of workflow_states, workflow_step_runs and
 // workflow_failures.
-type WorkflowRuns struct{ db DBTX }
+type WorkflowRuns struct{ db Batcher }
+
+// Batcher is a pool or a transaction: DBTX that also pipelines a batch of
+// statements in one round trip.
+type Batcher interface {
+	DBTX
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
 
 // NewWorkflowRuns returns the queries on db, a pool or a transaction.
-func NewWorkflowRuns(db DBTX) *WorkflowRuns { return &WorkflowRuns{db: db} }
+func NewWorkflowRuns(db Batcher) *WorkflowRuns { return &WorkflowRuns{db: db} }
 
 const runColumns = `id, definition_id, workflow_name, version, status, dry_run, inputs, outputs, error,
 	api_key_id, created_at, started_at, finished_at, updated_at`
@@ -126,10 +133,7 @@ func (s *WorkflowRuns) AddSteps(ctx context.Context, runID uuid.UUID, refs []Ste
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	ids, items := make([]string, len(refs)), make([]int32, len(refs))
-	for i, r := range refs {
-		ids[i], items[i] = r.StepID, int32(r.Item)
-	}
+	ids, items := refColumns(refs)
 	rows, err := s.db.Query(ctx, `
 		INSERT INTO workflow_step_runs (run_id, step_id, item_index, status)
 		SELECT $1, u.step_id, u.item, 'queued' FROM unnest($2::text[], $3::int[]) AS u (step_id, item)
@@ -147,8 +151,7 @@ func (s *WorkflowRuns) AddSteps(ctx context.Context, runID uuid.UUID, refs []Ste
 // Steps returns every step row of a run, in creation order.
 func (s *WorkflowRuns) Steps(ctx context.Context, runID uuid.UUID) ([]WorkflowStepRun, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT step_id, item_index, status, attempts, output, error, job_id, started_at, finished_at, created_at
-		FROM workflow_step_runs WHERE run_id = $1 ORDER BY created_at, step_id, item_index`, runID)
+		SELECT `+stepColumns+` FROM workflow_step_runs WHERE run_id = $1 ORDER BY created_at, step_id, item_index`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("workflow steps: %w", err)
 	}
@@ -161,22 +164,113 @@ func scanStepRun(r pgx.CollectableRow) (WorkflowStepRun, error) {
 		&st.StartedAt, &st.FinishedAt, &st.CreatedAt)
 }
 
-// StartStepAndRead records an attempt of a step by a job and returns every
-// step row of the run as it was before (the step's own row with its
-// status before this attempt), in one round trip.
-func (s *WorkflowRuns) StartStepAndRead(ctx context.Context, runID uuid.UUID, ref StepRef, attempt int, jobID int64) ([]WorkflowStepRun, error) {
-	rows, err := s.db.Query(ctx, `
+const stepColumns = `step_id, item_index, status, attempts, output, error, job_id, started_at, finished_at, created_at`
+
+// StartStep reads run runID and, when it is running, records an attempt of
+// a step by a job; it returns the run and every step row of the run as it
+// was before (the step's own row with its status before this attempt), in
+// one round trip.
+//
+// The record is for people watching the run, nothing decides by it, so it
+// commits without waiting for its WAL flush: a database crash may forget
+// it, never the step's outcome, which its transition writes durably.
+func (s *WorkflowRuns) StartStep(ctx context.Context, runID uuid.UUID, ref StepRef, attempt int, jobID int64) (WorkflowRun, []WorkflowStepRun, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	var run WorkflowRun
+	var steps []WorkflowStepRun
+	b.Queue(`SELECT `+runColumns+` FROM workflow_states WHERE id = $1`, runID).QueryRow(func(row pgx.Row) error {
+		var err error
+		run, err = scanRun(row)
+		return notFound(err)
+	})
+	b.Queue(`
 		WITH started AS (
 			UPDATE workflow_step_runs SET status = 'running', attempts = $4, job_id = $5, started_at = coalesce(started_at, now())
 			WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status IN ('queued', 'running')
+				AND EXISTS (SELECT 1 FROM workflow_states WHERE id = $1 AND status = 'running')
 			RETURNING 1)
-		SELECT step_id, item_index, status, attempts, output, error, job_id, started_at, finished_at, created_at
-		FROM workflow_step_runs WHERE run_id = $1 ORDER BY created_at, step_id, item_index`,
-		runID, ref.StepID, ref.Item, attempt, jobID)
-	if err != nil {
-		return nil, fmt.Errorf("start workflow step: %w", err)
+		SELECT `+stepColumns+` FROM workflow_step_runs WHERE run_id = $1 ORDER BY created_at, step_id, item_index`,
+		runID, ref.StepID, ref.Item, attempt, jobID).Query(func(rows pgx.Rows) error {
+		var err error
+		steps, err = pgx.CollectRows(rows, scanStepRun)
+		return err
+	})
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return run, nil, fmt.Errorf("start workflow step: %w", err)
 	}
-	return collect(rows, "start workflow step", scanStepRun)
+	return run, steps, nil
+}
+
+// Finished is what LockAndFinishStep found and did.
+type Finished struct {
+	Run WorkflowRun
+	// Changed: the step was unfinished and the run live (running or
+	// paused), so its outcome was stored; otherwise nothing was written.
+	Changed bool
+	// Added are the rows of then created for the steps asked to be
+	// added (queued; those already there are left out).
+	Added []StepRef
+	// Steps are the run's step rows after the change.
+	Steps []WorkflowStepRun
+}
+
+// LockAndFinishStep is a step's transition in tx in one round trip: it
+// takes the run's row lock, stores the step's outcome when the run is live
+// and the step unfinished, and then creates queued rows for add and reads
+// every step row of the run. Each statement runs after the lock is held,
+// so each sees what the transitions before this one committed.
+func (s *WorkflowRuns) LockAndFinishStep(ctx context.Context, runID uuid.UUID, ref StepRef, status string, output any, reason string, add []StepRef) (Finished, error) {
+	var f Finished
+	ids, items := refColumns(add)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+runColumns+` FROM workflow_states WHERE id = $1 FOR UPDATE`, runID).QueryRow(func(row pgx.Row) error {
+		var err error
+		f.Run, err = scanRun(row)
+		return notFound(err)
+	})
+	b.Queue(`
+		WITH finished AS (
+			UPDATE workflow_step_runs SET status = $4, output = $5, error = $6, finished_at = now()
+			WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status IN ('queued', 'running', 'waiting')
+				AND EXISTS (SELECT 1 FROM workflow_states WHERE id = $1 AND status IN ('running', 'paused'))
+			RETURNING 1),
+		added AS (
+			INSERT INTO workflow_step_runs (run_id, step_id, item_index, status)
+			SELECT $1, u.step_id, u.item, 'queued' FROM unnest($7::text[], $8::int[]) AS u (step_id, item)
+			WHERE EXISTS (SELECT 1 FROM finished)
+			ON CONFLICT (run_id, step_id, item_index) DO NOTHING
+			RETURNING step_id, item_index)
+		SELECT EXISTS (SELECT 1 FROM finished), coalesce(array_agg(step_id), '{}'), coalesce(array_agg(item_index), '{}') FROM added`,
+		runID, ref.StepID, ref.Item, status, output, reason, ids, items).QueryRow(func(row pgx.Row) error {
+		var addedIDs []string
+		var addedItems []int32
+		if err := row.Scan(&f.Changed, &addedIDs, &addedItems); err != nil {
+			return err
+		}
+		for i := range addedIDs {
+			f.Added = append(f.Added, StepRef{StepID: addedIDs[i], Item: int(addedItems[i])})
+		}
+		return nil
+	})
+	b.Queue(`SELECT `+stepColumns+` FROM workflow_step_runs WHERE run_id = $1 ORDER BY created_at, step_id, item_index`, runID).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			f.Steps, err = pgx.CollectRows(rows, scanStepRun)
+			return err
+		})
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return f, fmt.Errorf("finish workflow step: %w", err)
+	}
+	return f, nil
+}
+
+func refColumns(refs []StepRef) ([]string, []int32) {
+	ids, items := make([]string, len(refs)), make([]int32, len(refs))
+	for i, r := range refs {
+		ids[i], items[i] = r.StepID, int32(r.Item)
+	}
+	return ids, items
 }
 
 // AwaitDecision parks a running approval step: status waiting, with what
