@@ -91,6 +91,7 @@ type ListRunsResponse struct {
 
 func (s *Server) registerWorkflowRuns() {
 	s.registerApprovals()
+	s.registerWorkflowEvents()
 	s.registerRunControls()
 	run := map[string]any{metaScope: auth.WorkflowsRun}
 	register(s, huma.Operation{

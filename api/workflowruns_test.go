@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/rtgs/sales-automation/internal/auth"
@@ -154,5 +155,68 @@ func TestWorkflowApprovals(t *testing.T) {
 	}
 	if r := b.do(t, request{method: "POST", path: "/api/v1/workflow-runs/" + run.ID + "/steps/review/approve", headers: bearer(b.reader)}); r.status != 403 {
 		t.Errorf("approve without workflows:run: %d, want 403", r.status)
+	}
+}
+
+const eventWorkflow = `workflow:
+  metadata: {name: replied}
+  inputs:
+    contact: {type: string, required: true}
+  steps:
+    - id: reply
+      wait: {event: reply, key: "${{ inputs.contact }}"}
+    - id: after
+      action: sync_to_crm
+      inputs: {contact_ids: []}
+`
+
+// An event brought through the API completes the steps waiting for it
+// and enqueues what follows; bad events are 422s naming the field.
+func TestWorkflowEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	runner := b.createKey(t, "runner", auth.WorkflowsRun)
+	h := bearer(runner)
+	h["Content-Type"] = "application/yaml"
+	if r := b.do(t, request{method: "POST", path: "/api/v1/workflows", body: eventWorkflow, headers: h}); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	r := b.do(t, request{method: "POST", path: "/api/v1/workflow-runs", body: `{"name":"replied","inputs":{"contact":"c-1"}}`, headers: bearer(runner)})
+	run := decode[runJSON](t, r)
+	signal := func(body string) response {
+		return b.do(t, request{method: "POST", path: "/api/v1/workflow-events", body: body, headers: bearer(runner)})
+	}
+	if r := signal(`{"event":"reply","key":"c-1"}`); r.status != 200 || !strings.Contains(string(r.body), `"woken":0`) {
+		t.Errorf("event before the step waits: %d %s, want 200 woken 0", r.status, r.body)
+	}
+	// What the worker does when the step's job runs.
+	if _, err := b.pool.Exec(context.Background(), `
+		UPDATE workflow_step_runs SET status = 'waiting', started_at = now(), output = '{"event":"reply","key":"c-1"}'
+		WHERE run_id = $1 AND step_id = 'reply'`, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := signal(`{"event":"reply","key":"c-2"}`); !strings.Contains(string(r.body), `"woken":0`) {
+		t.Errorf("event with another key: %s, want woken 0", r.body)
+	}
+	if r := signal(`{"event":"reply","key":"c-1","data":{"text":"yes"}}`); r.status != 200 || !strings.Contains(string(r.body), `"woken":1`) {
+		t.Fatalf("event: %d %s, want woken 1", r.status, r.body)
+	}
+	if n := b.countRowsT(t, `SELECT count(*) FROM workflow_step_runs WHERE run_id = '`+run.ID+`' AND step_id = 'after' AND status = 'queued'`); n != 1 {
+		t.Errorf("%d queued rows for the step after the wait, want 1", n)
+	}
+	for body, loc := range map[string]string{
+		`{"event":"Reply!"}`:                  "body.event",
+		`{"key":"c-1"}`:                       "body", // huma: "expected required property event to be present"
+		`{"event":"reply","key":7}`:           "body.key",
+		`{"event":"reply","data":"text"}`:     "body.data",
+		`{"event":"reply","unknown":"field"}`: "body.unknown",
+	} {
+		r := signal(body)
+		if r.status != 422 || len(r.problem.Errors) == 0 || r.problem.Errors[0].Location != loc {
+			t.Errorf("%s: %d %s, want 422 at %s", body, r.status, r.body, loc)
+		}
+	}
+	if r := b.do(t, request{method: "POST", path: "/api/v1/workflow-events", body: `{"event":"reply"}`, headers: bearer(b.reader)}); r.status != 403 {
+		t.Errorf("event without workflows:run: %d, want 403", r.status)
 	}
 }

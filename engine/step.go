@@ -59,7 +59,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	switch own.Status {
 	case store.StepQueued, store.StepRunning:
 	case store.StepWaiting:
-		return e.approvalTimeout(ctx, a, def, st, own) // the approval's timeout came
+		return e.parkedTimeout(ctx, a, def, st, own) // an approval's or event wait's timeout came
 	default:
 		return e.completeOnly(ctx, a) // finished by an earlier attempt
 	}
@@ -104,7 +104,7 @@ func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	case run.DryRun && st.Kind() != spec.KindAction:
 		return conclude(store.StepCompleted, map[string]any{"dry_run": true}, "")
 	case st.Kind() == spec.KindWait:
-		return e.wait(ctx, a, def, st, own)
+		return e.wait(ctx, a, def, st, own, sc)
 	case st.Kind() == spec.KindApproval:
 		return e.awaitApproval(ctx, a, def, st, sc)
 	}

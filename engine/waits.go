@@ -14,10 +14,10 @@ import (
 )
 
 // wait runs a wait step: a duration counted from the step's first start,
-// spent snoozing (no worker held, no attempt used).
-func (e *Engine) wait(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, own store.WorkflowStepRun) error {
+// spent snoozing (no worker held, no attempt used), or an event.
+func (e *Engine) wait(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, own store.WorkflowStepRun, sc spec.Scope) error {
 	if st.Wait.Event != "" {
-		return e.finish(ctx, a, def, nil, store.StepFailed, nil, "waiting for events ("+st.Wait.Event+") is not supported yet")
+		return e.awaitEvent(ctx, a, def, st, sc)
 	}
 	started := time.Now()
 	if own.StartedAt != nil {
@@ -31,48 +31,78 @@ func (e *Engine) wait(ctx context.Context, a Attempt, def *spec.Definition, st *
 }
 
 // awaitApproval parks an approval step until a person decides (Decide):
-// its output shows the message. With a timeout the job waits that long
-// (snoozing) and then rejects the step if nobody decided; without one it
-// completes and the step waits as long as it takes.
+// its output shows the message.
 func (e *Engine) awaitApproval(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, sc spec.Scope) error {
 	msg, err := def.Eval(st.Approval.Message, sc)
 	if err != nil {
 		return e.finish(ctx, a, def, nil, store.StepFailed, nil, "approval message: "+err.Error())
 	}
+	return e.park(ctx, a, map[string]any{"message": msg}, st.Approval.Timeout, "waiting for approval")
+}
+
+// awaitEvent parks an event wait until Signal brings its event: its
+// output names the event and key.
+func (e *Engine) awaitEvent(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, sc spec.Scope) error {
+	key := ""
+	if st.Wait.Key != "" {
+		v, err := def.Eval(st.Wait.Key, sc)
+		if err != nil {
+			return e.finish(ctx, a, def, nil, store.StepFailed, nil, "wait.key: "+err.Error())
+		}
+		key = fmt.Sprint(v)
+	}
+	return e.park(ctx, a, map[string]any{"event": st.Wait.Event, "key": key}, st.Wait.Timeout, "waiting for "+st.Wait.Event)
+}
+
+// park sets a running step waiting, showing shown. With a timeout the job
+// waits that long (snoozing) and then ends the step if it still waits
+// (parkedTimeout); without one it completes and the step waits as long as
+// it takes.
+func (e *Engine) park(ctx context.Context, a Attempt, shown map[string]any, timeout time.Duration, reason string) error {
 	var parked bool
-	err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
 		if err != nil || !live(run) {
 			return errors.Join(notGone(err), a.Complete(ctx, tx))
 		}
-		shown := map[string]any{"message": msg}
-		if st.Approval.Timeout > 0 {
-			shown["expires_at"] = time.Now().Add(st.Approval.Timeout).UTC()
+		if timeout > 0 {
+			shown["expires_at"] = time.Now().Add(timeout).UTC()
 		}
-		if parked, err = store.NewWorkflowRuns(tx).AwaitDecision(ctx, a.RunID, a.Ref, shown); err != nil {
+		if parked, err = store.NewWorkflowRuns(tx).Park(ctx, a.RunID, a.Ref, shown); err != nil {
 			return err
 		}
-		if !parked || st.Approval.Timeout <= 0 {
+		if !parked || timeout <= 0 {
 			return a.Complete(ctx, tx)
 		}
 		return nil
 	})
-	if err != nil || !parked || st.Approval.Timeout <= 0 {
+	if err != nil || !parked || timeout <= 0 {
 		return err
 	}
-	return &WaitError{After: st.Approval.Timeout, Reason: "waiting for approval"}
+	return &WaitError{After: timeout, Reason: reason}
 }
 
-// approvalTimeout is an approval step's job coming back: past its timeout
-// with nobody having decided, the step is rejected.
-func (e *Engine) approvalTimeout(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, own store.WorkflowStepRun) error {
-	if st.Kind() != spec.KindApproval || st.Approval.Timeout <= 0 || own.StartedAt == nil {
+// parkedTimeout is a parked step's job coming back: past its timeout, an
+// approval nobody decided is rejected, and an event wait completes with
+// timed_out (so a `when` can branch on it).
+func (e *Engine) parkedTimeout(ctx context.Context, a Attempt, def *spec.Definition, st *spec.Step, own store.WorkflowStepRun) error {
+	var timeout time.Duration
+	switch st.Kind() {
+	case spec.KindApproval:
+		timeout = st.Approval.Timeout
+	case spec.KindWait:
+		timeout = st.Wait.Timeout
+	}
+	if timeout <= 0 || own.StartedAt == nil {
 		return e.completeOnly(ctx, a)
 	}
-	if left := time.Until(own.StartedAt.Add(st.Approval.Timeout)); left > 0 {
-		return &WaitError{After: left, Reason: "waiting for approval"}
+	if left := time.Until(own.StartedAt.Add(timeout)); left > 0 {
+		return &WaitError{After: left, Reason: "waiting"}
 	}
-	return e.finish(ctx, a, def, nil, store.StepFailed, nil, fmt.Sprintf("not approved within %s", st.Approval.Timeout))
+	if st.Kind() == spec.KindWait {
+		return e.finish(ctx, a, def, nil, store.StepCompleted, map[string]any{"event": st.Wait.Event, "timed_out": true}, "")
+	}
+	return e.finish(ctx, a, def, nil, store.StepFailed, nil, fmt.Sprintf("not approved within %s", timeout))
 }
 
 // Decision errors.
@@ -117,4 +147,61 @@ func (e *Engine) Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, step strin
 		return e.transition(ctx, tx, a, def, run, store.StepCompleted, decision, "")
 	}
 	return e.transition(ctx, tx, a, def, run, store.StepFailed, decision, "rejected: "+comment)
+}
+
+// Signal brings event, with key, to the steps waiting for it, in tx: each
+// completes with the event's data as its output and its run goes on. It
+// returns how many steps it woke. An event nobody waits for is dropped: a
+// wait sees only the events signalled while it waits.
+func (e *Engine) Signal(ctx context.Context, tx pgx.Tx, event, key string, data map[string]any) (int, error) {
+	runs := store.NewWorkflowRuns(tx)
+	parked, err := runs.WaitingFor(ctx, event, key)
+	if err != nil {
+		return 0, err
+	}
+	woken := 0
+	for _, p := range parked { // in run order, so concurrent signals lock alike
+		run, err := runs.Get(ctx, p.RunID, true)
+		if errors.Is(err, store.ErrNotFound) || err == nil && !live(run) {
+			continue
+		}
+		if err != nil {
+			return woken, err
+		}
+		def, err := e.definitionByID(ctx, run.DefinitionID)
+		if err != nil {
+			return woken, err
+		}
+		if st := def.Step(p.StepID); st == nil || st.Kind() != spec.KindWait {
+			continue
+		}
+		if waiting, err := stillWaiting(ctx, runs, p); err != nil || !waiting {
+			if err != nil {
+				return woken, err
+			}
+			continue // woken by another signal or timed out meanwhile
+		}
+		a := Attempt{RunID: p.RunID, Ref: store.StepRef{StepID: p.StepID, Item: -1},
+			Complete: func(context.Context, pgx.Tx) error { return nil }}
+		out := map[string]any{"event": event, "key": key, "data": data, "received_at": time.Now().UTC()}
+		if err := e.transition(ctx, tx, a, def, run, store.StepCompleted, out, ""); err != nil {
+			return woken, err
+		}
+		woken++
+	}
+	return woken, nil
+}
+
+// stillWaiting re-reads p under its run's lock.
+func stillWaiting(ctx context.Context, runs *store.WorkflowRuns, p store.ParkedStep) (bool, error) {
+	steps, err := runs.Steps(ctx, p.RunID)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range steps {
+		if s.StepID == p.StepID && s.Item == -1 {
+			return s.Status == store.StepWaiting, nil
+		}
+	}
+	return false, nil
 }

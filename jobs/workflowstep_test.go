@@ -329,22 +329,7 @@ func TestWorkflowWaitAndApproval(t *testing.T) {
 	b := setupWorkflows(t)
 	ctx := WithClient(context.Background(), b.client)
 	id := b.start(t, "reviewed", reviewed, map[string]any{"who": "ann@acme.example"})
-	runs := store.NewWorkflowRuns(b.pool)
-	var review store.WorkflowStepRun
-	for deadline := time.Now().Add(30 * time.Second); review.Status != store.StepWaiting; time.Sleep(20 * time.Millisecond) {
-		steps, err := runs.Steps(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range steps {
-			if s.StepID == "review" {
-				review = s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("review never waited for a decision (%+v)", review)
-		}
-	}
+	review := b.awaitStatus(t, id, "review", store.StepWaiting)
 	if !strings.Contains(string(review.Output), "Send to ann@acme.example?") {
 		t.Errorf("review shows %s, want its message", review.Output)
 	}
@@ -370,6 +355,83 @@ func TestWorkflowWaitAndApproval(t *testing.T) {
 	}
 	if p := steps["pause"]; p.Status != store.StepCompleted || p.FinishedAt.Sub(*p.StartedAt) < 200*time.Millisecond {
 		t.Errorf("pause = %s from %v to %v, want completed after its 200ms", p.Status, p.StartedAt, p.FinishedAt)
+	}
+}
+
+const awaitsReply = `workflow:
+  metadata: {name: awaits-reply}
+  inputs:
+    contact: {type: string, required: true}
+  steps:
+    - id: reply
+      wait: {event: reply, key: "${{ inputs.contact }}", timeout: 1h}
+    - id: follow-up
+      action: echo
+      when: "${{ steps.reply.output.timed_out != true }}"
+      inputs: {said: "${{ steps.reply.output.data.text }}"}
+    - id: nudge
+      depends_on: []
+      wait: {event: reply, key: "nobody", timeout: 300ms}
+`
+
+// An event wait holds its step until Signal brings its event with its
+// key, and one with a timeout completes with timed_out when none comes.
+func TestWorkflowEventWait(t *testing.T) {
+	t.Parallel()
+	b := setupWorkflows(t)
+	ctx := WithClient(context.Background(), b.client)
+	contact := uuid.NewString()
+	id := b.start(t, "awaits-reply", awaitsReply, map[string]any{"contact": contact})
+	b.awaitStatus(t, id, "reply", store.StepWaiting)
+	signal := func(key string, data map[string]any) int {
+		t.Helper()
+		var n int
+		if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) (err error) {
+			n, err = b.engine.Signal(ctx, tx, "reply", key, data)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := signal(uuid.NewString(), nil); n != 0 {
+		t.Errorf("an event with another key woke %d steps", n)
+	}
+	if n := signal(contact, map[string]any{"text": "yes please"}); n != 1 {
+		t.Fatalf("the awaited event woke %d steps, want 1", n)
+	}
+	if n := signal(contact, map[string]any{"text": "again"}); n != 0 {
+		t.Errorf("a second event woke %d steps, want 0", n)
+	}
+	run, steps := b.wait(t, id)
+	if run.Status != store.RunCompleted {
+		t.Fatalf("run = %s (%s), want completed", run.Status, run.Error)
+	}
+	if s := steps["follow-up"]; s.Status != store.StepCompleted || !strings.Contains(string(s.Output), "yes please") {
+		t.Errorf("follow-up = %s %s, want completed with the reply", s.Status, s.Output)
+	}
+	if s := steps["nudge"]; s.Status != store.StepCompleted || !strings.Contains(string(s.Output), `"timed_out": true`) {
+		t.Errorf("nudge = %s %s, want completed by its timeout", s.Status, s.Output)
+	}
+}
+
+// awaitStatus polls until step of run id has status.
+func (b *workflowBundle) awaitStatus(t *testing.T, id uuid.UUID, step, status string) store.WorkflowStepRun {
+	t.Helper()
+	runs := store.NewWorkflowRuns(b.pool)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		steps, err := runs.Steps(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range steps {
+			if s.StepID == step && s.Item == -1 && s.Status == status {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("step %s never became %s", step, status)
+		}
 	}
 }
 

@@ -73,6 +73,9 @@ func (dc *decoder) stepNode(n *yaml.Node) (Step, bool) {
 	}
 	if v, ok := f["foreach"]; ok {
 		s.Foreach, _ = dc.str(v.val, "foreach")
+		if s.Wait != nil || s.Approval != nil {
+			dc.errf(v.val, CodeBadValue, "foreach is for action steps, not a wait or an approval")
+		}
 	}
 	if v, ok := f["concurrency"]; ok {
 		s.Concurrency, _ = dc.integer(v.val, "concurrency", 1, maxConcurrency)
@@ -181,7 +184,7 @@ func (dc *decoder) retry(n *yaml.Node) *Retry {
 }
 
 func (dc *decoder) wait(n *yaml.Node) *Wait {
-	f, ok := dc.fields(n, "wait", "duration", "event", "timeout")
+	f, ok := dc.fields(n, "wait", "duration", "event", "key", "timeout")
 	if !ok {
 		return nil
 	}
@@ -195,6 +198,13 @@ func (dc *decoder) wait(n *yaml.Node) *Wait {
 		w.Duration, _ = dc.duration(dur.val, "wait.duration")
 	default:
 		w.Event, _ = dc.match(ev.val, "wait.event", actionPattern)
+	}
+	if v, ok := f["key"]; ok {
+		w.Key, _ = dc.str(v.val, "wait.key")
+		w.keyAt = pos{v.val.Line, v.val.Column}
+		if !hasEv {
+			dc.errf(v.val, CodeBadValue, "wait.key is only for an event wait")
+		}
 	}
 	if v, ok := f["timeout"]; ok {
 		w.Timeout, _ = dc.duration(v.val, "wait.timeout")

@@ -9,8 +9,8 @@
 // Representation choices, fixed here so that the runtime and the JSON Schema agree:
 //
 //   - A step is one of three kinds: an action step (`action:` + `inputs:`), a wait step
-//     (`wait: {duration}` or `wait: {event, timeout}`) or an approval step
-//     (`approval: {message, timeout}`). The spelling `action: wait` / `action: approval` with the
+//     (`wait: {duration}` or `wait: {event, key, timeout}`) or an approval step
+//     (`approval: {message, timeout}`). Only action steps may have foreach. The spelling `action: wait` / `action: approval` with the
 //     same keys under `inputs:` is accepted too and normalised by Parse into Step.Wait /
 //     Step.Approval with Action left empty, so the runtime looks only at Kind().
 //   - on_error is one string: "fail" (the default), "continue" (the step counts as finished
@@ -22,8 +22,8 @@
 //     expression may read only steps that are ancestors in this graph.
 //
 // Expressions are written `${{ expr }}` (github.com/expr-lang/expr) in any string of a step's
-// inputs, in when and foreach (which must be exactly one expression), in approval.message and
-// in workflow outputs. A string that is exactly one expression evaluates to its value; any
+// inputs, in when and foreach (which must be exactly one expression), in approval.message,
+// wait.key and in workflow outputs. A string that is exactly one expression evaluates to its value; any
 // other string interpolates. The original `from_step_<id>` string means
 // `${{ steps.<id>.output }}`. Expressions see only:
 //

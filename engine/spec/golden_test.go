@@ -75,7 +75,7 @@ func plan(def *Definition) string {
 			fmt.Fprintf(&b, " on_error=%s", s.OnError)
 		}
 		if s.Wait != nil {
-			fmt.Fprintf(&b, " wait=%+v", *s.Wait)
+			fmt.Fprintf(&b, " wait={duration=%v event=%q key=%q timeout=%v}", s.Wait.Duration, s.Wait.Event, s.Wait.Key, s.Wait.Timeout)
 		}
 		if s.Approval != nil {
 			fmt.Fprintf(&b, " approval=%+v", *s.Approval)

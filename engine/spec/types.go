@@ -119,7 +119,12 @@ type Retry struct {
 type Wait struct {
 	Duration time.Duration `yaml:"duration,omitempty" json:"duration,omitempty"`
 	Event    string        `yaml:"event,omitempty" json:"event,omitempty"`
-	Timeout  time.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Key, optional, narrows an event wait to the events signalled with
+	// that key (an enrollment or contact id, say); it may hold expressions.
+	Key     string        `yaml:"key,omitempty" json:"key,omitempty"`
+	Timeout time.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+
+	keyAt pos
 }
 
 // Approval pauses a run until a person approves or rejects it, with Message shown to them;

@@ -84,6 +84,9 @@ func stepSites(s *Step) []site {
 		}
 		out = append(out, site{where: "approval.message", value: s.Approval.Message, at: p})
 	}
+	if s.Wait != nil && s.Wait.Key != "" {
+		out = append(out, site{where: "wait.key", value: s.Wait.Key, at: s.Wait.keyAt})
+	}
 	walkStrings(s.Inputs, "", func(path, v string) {
 		p, ok := s.src.inputs[path]
 		if !ok {

@@ -273,10 +273,10 @@ func refColumns(refs []StepRef) ([]string, []int32) {
 	return ids, items
 }
 
-// AwaitDecision parks a running approval step: status waiting, with what
-// the approver is shown as its output. It reports false when the step was
-// not running.
-func (s *WorkflowRuns) AwaitDecision(ctx context.Context, runID uuid.UUID, ref StepRef, shown any) (bool, error) {
+// Park parks a running step until a person decides (an approval) or an
+// event comes (an event wait): status waiting, with what it waits for as
+// its output. It reports false when the step was not running.
+func (s *WorkflowRuns) Park(ctx context.Context, runID uuid.UUID, ref StepRef, shown any) (bool, error) {
 	tag, err := s.db.Exec(ctx, `
 		UPDATE workflow_step_runs SET status = 'waiting', output = $4
 		WHERE run_id = $1 AND step_id = $2 AND item_index = $3 AND status = 'running'`,
@@ -285,6 +285,27 @@ func (s *WorkflowRuns) AwaitDecision(ctx context.Context, runID uuid.UUID, ref S
 		return false, fmt.Errorf("park workflow step: %w", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// ParkedStep is a step waiting for an event.
+type ParkedStep struct {
+	RunID  uuid.UUID
+	StepID string
+}
+
+// WaitingFor lists the steps waiting for event with key, oldest run first.
+func (s *WorkflowRuns) WaitingFor(ctx context.Context, event, key string) ([]ParkedStep, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT run_id, step_id FROM workflow_step_runs
+		WHERE status = 'waiting' AND output->>'event' = $1 AND output->>'key' = $2 AND item_index = -1
+		ORDER BY run_id, step_id`, event, key)
+	if err != nil {
+		return nil, fmt.Errorf("steps waiting for an event: %w", err)
+	}
+	return collect(rows, "steps waiting for an event", func(r pgx.CollectableRow) (ParkedStep, error) {
+		var p ParkedStep
+		return p, r.Scan(&p.RunID, &p.StepID)
+	})
 }
 
 // NoteStepError records the error of an attempt that will be retried.
