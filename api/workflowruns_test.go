@@ -191,8 +191,10 @@ func TestWorkflowEvents(t *testing.T) {
 	}
 	// What the worker does when the step's job runs.
 	if _, err := b.pool.Exec(context.Background(), `
-		UPDATE workflow_step_runs SET status = 'waiting', started_at = now(), output = '{"event":"reply","key":"c-1"}'
-		WHERE run_id = $1 AND step_id = 'reply'`, run.ID); err != nil {
+		WITH parked AS (
+			UPDATE workflow_step_runs SET status = 'waiting', started_at = now(), output = '{"event":"reply","key":"c-1"}'
+			WHERE run_id = $1 AND step_id = 'reply')
+		INSERT INTO workflow_event_waits (run_id, step_id, event, key) VALUES ($1, 'reply', 'reply', 'c-1')`, run.ID); err != nil {
 		t.Fatal(err)
 	}
 	if r := signal(`{"event":"reply","key":"c-2"}`); !strings.Contains(string(r.body), `"woken":0`) {

@@ -37,7 +37,7 @@ func (e *Engine) awaitApproval(ctx context.Context, a Attempt, def *spec.Definit
 	if err != nil {
 		return e.finish(ctx, a, def, nil, store.StepFailed, nil, "approval message: "+err.Error())
 	}
-	return e.park(ctx, a, map[string]any{"message": msg}, st.Approval.Timeout, "waiting for approval")
+	return e.park(ctx, a, map[string]any{"message": msg}, st.Approval.Timeout, "waiting for approval", nil)
 }
 
 // awaitEvent parks an event wait until Signal brings its event: its
@@ -51,14 +51,17 @@ func (e *Engine) awaitEvent(ctx context.Context, a Attempt, def *spec.Definition
 		}
 		key = fmt.Sprint(v)
 	}
-	return e.park(ctx, a, map[string]any{"event": st.Wait.Event, "key": key}, st.Wait.Timeout, "waiting for "+st.Wait.Event)
+	record := func(ctx context.Context, runs *store.WorkflowRuns) error {
+		return runs.AddEventWait(ctx, a.RunID, a.Ref.StepID, st.Wait.Event, key)
+	}
+	return e.park(ctx, a, map[string]any{"event": st.Wait.Event, "key": key}, st.Wait.Timeout, "waiting for "+st.Wait.Event, record)
 }
 
-// park sets a running step waiting, showing shown. With a timeout the job
-// waits that long (snoozing) and then ends the step if it still waits
-// (parkedTimeout); without one it completes and the step waits as long as
-// it takes.
-func (e *Engine) park(ctx context.Context, a Attempt, shown map[string]any, timeout time.Duration, reason string) error {
+// park sets a running step waiting, showing shown, and calls record (when
+// not nil) in the same transaction. With a timeout the job waits that long
+// (snoozing) and then ends the step if it still waits (parkedTimeout);
+// without one it completes and the step waits as long as it takes.
+func (e *Engine) park(ctx context.Context, a Attempt, shown map[string]any, timeout time.Duration, reason string, record func(context.Context, *store.WorkflowRuns) error) error {
 	var parked bool
 	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
@@ -68,8 +71,14 @@ func (e *Engine) park(ctx context.Context, a Attempt, shown map[string]any, time
 		if timeout > 0 {
 			shown["expires_at"] = time.Now().Add(timeout).UTC()
 		}
-		if parked, err = store.NewWorkflowRuns(tx).Park(ctx, a.RunID, a.Ref, shown); err != nil {
+		runs := store.NewWorkflowRuns(tx)
+		if parked, err = runs.Park(ctx, a.RunID, a.Ref, shown); err != nil {
 			return err
+		}
+		if parked && record != nil {
+			if err := record(ctx, runs); err != nil {
+				return err
+			}
 		}
 		if !parked || timeout <= 0 {
 			return a.Complete(ctx, tx)
@@ -100,6 +109,11 @@ func (e *Engine) parkedTimeout(ctx context.Context, a Attempt, def *spec.Definit
 		return &WaitError{After: left, Reason: "waiting"}
 	}
 	if st.Kind() == spec.KindWait {
+		// Forgotten first: should the step's outcome fail to commit, its
+		// job comes back here, past the timeout, and no event may wake it.
+		if err := store.NewWorkflowRuns(e.pool).DropEventWait(ctx, a.RunID, a.Ref.StepID); err != nil {
+			return err
+		}
 		return e.finish(ctx, a, def, nil, store.StepCompleted, map[string]any{"event": st.Wait.Event, "timed_out": true}, "")
 	}
 	return e.finish(ctx, a, def, nil, store.StepFailed, nil, fmt.Sprintf("not approved within %s", timeout))
@@ -155,41 +169,52 @@ func (e *Engine) Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, step strin
 // wait sees only the events signalled while it waits.
 func (e *Engine) Signal(ctx context.Context, tx pgx.Tx, event, key string, data map[string]any) (int, error) {
 	runs := store.NewWorkflowRuns(tx)
-	parked, err := runs.WaitingFor(ctx, event, key)
+	parked, err := runs.EventWaits(ctx, event, key)
 	if err != nil {
 		return 0, err
 	}
 	woken := 0
 	for _, p := range parked { // in run order, so concurrent signals lock alike
-		run, err := runs.Get(ctx, p.RunID, true)
-		if errors.Is(err, store.ErrNotFound) || err == nil && !live(run) {
-			continue
-		}
+		ok, err := e.wake(ctx, tx, p, event, key, data)
 		if err != nil {
 			return woken, err
 		}
-		def, err := e.definitionByID(ctx, run.DefinitionID)
-		if err != nil {
-			return woken, err
+		if ok {
+			woken++
 		}
-		if st := def.Step(p.StepID); st == nil || st.Kind() != spec.KindWait {
-			continue
-		}
-		if waiting, err := stillWaiting(ctx, runs, p); err != nil || !waiting {
-			if err != nil {
-				return woken, err
-			}
-			continue // woken by another signal or timed out meanwhile
-		}
-		a := Attempt{RunID: p.RunID, Ref: store.StepRef{StepID: p.StepID, Item: -1},
-			Complete: func(context.Context, pgx.Tx) error { return nil }}
-		out := map[string]any{"event": event, "key": key, "data": data, "received_at": time.Now().UTC()}
-		if err := e.transition(ctx, tx, a, def, run, store.StepCompleted, out, ""); err != nil {
-			return woken, err
-		}
-		woken++
 	}
 	return woken, nil
+}
+
+// wake completes parked step p with the event, under its run's lock; it
+// forgets the wait either way, and reports false when the step no longer
+// waited (woken by another signal, timed out, or its run ended).
+func (e *Engine) wake(ctx context.Context, tx pgx.Tx, p store.ParkedStep, event, key string, data map[string]any) (bool, error) {
+	runs := store.NewWorkflowRuns(tx)
+	run, err := runs.Get(ctx, p.RunID, true)
+	if err != nil {
+		return false, notGone(err)
+	}
+	if err := runs.DropEventWait(ctx, p.RunID, p.StepID); err != nil {
+		return false, err
+	}
+	if !live(run) {
+		return false, nil
+	}
+	def, err := e.definitionByID(ctx, run.DefinitionID)
+	if err != nil {
+		return false, err
+	}
+	if st := def.Step(p.StepID); st == nil || st.Kind() != spec.KindWait {
+		return false, nil
+	}
+	if waiting, err := stillWaiting(ctx, runs, p); err != nil || !waiting {
+		return false, err
+	}
+	a := Attempt{RunID: p.RunID, Ref: store.StepRef{StepID: p.StepID, Item: -1},
+		Complete: func(context.Context, pgx.Tx) error { return nil }}
+	out := map[string]any{"event": event, "key": key, "data": data, "received_at": time.Now().UTC()}
+	return true, e.transition(ctx, tx, a, def, run, store.StepCompleted, out, "")
 }
 
 // stillWaiting re-reads p under its run's lock.

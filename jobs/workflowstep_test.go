@@ -413,6 +413,13 @@ func TestWorkflowEventWait(t *testing.T) {
 	if s := steps["nudge"]; s.Status != store.StepCompleted || !strings.Contains(string(s.Output), `"timed_out": true`) {
 		t.Errorf("nudge = %s %s, want completed by its timeout", s.Status, s.Output)
 	}
+	if n := signal("nobody", nil); n != 0 {
+		t.Errorf("an event after the timeout woke %d steps", n)
+	}
+	var left int
+	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM workflow_event_waits WHERE run_id = $1`, id).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d event waits left after the run (%v), want 0", left, err)
+	}
 }
 
 // awaitStatus polls until step of run id has status.

@@ -293,19 +293,37 @@ type ParkedStep struct {
 	StepID string
 }
 
-// WaitingFor lists the steps waiting for event with key, oldest run first.
-func (s *WorkflowRuns) WaitingFor(ctx context.Context, event, key string) ([]ParkedStep, error) {
-	rows, err := s.db.Query(ctx, `
-		SELECT run_id, step_id FROM workflow_step_runs
-		WHERE status = 'waiting' AND output->>'event' = $1 AND output->>'key' = $2 AND item_index = -1
-		ORDER BY run_id, step_id`, event, key)
+// AddEventWait records that step of run waits for event with key.
+func (s *WorkflowRuns) AddEventWait(ctx context.Context, runID uuid.UUID, step, event, key string) error {
+	_, err := s.db.Exec(ctx, `
+		INSERT INTO workflow_event_waits (run_id, step_id, event, key) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (run_id, step_id) DO UPDATE SET event = excluded.event, key = excluded.key`, runID, step, event, key)
 	if err != nil {
-		return nil, fmt.Errorf("steps waiting for an event: %w", err)
+		return fmt.Errorf("add event wait: %w", err)
 	}
-	return collect(rows, "steps waiting for an event", func(r pgx.CollectableRow) (ParkedStep, error) {
+	return nil
+}
+
+// EventWaits lists the steps recorded as waiting for event with key, in
+// run order (their step rows say whether they still wait).
+func (s *WorkflowRuns) EventWaits(ctx context.Context, event, key string) ([]ParkedStep, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT run_id, step_id FROM workflow_event_waits WHERE event = $1 AND key = $2 ORDER BY run_id, step_id`, event, key)
+	if err != nil {
+		return nil, fmt.Errorf("event waits: %w", err)
+	}
+	return collect(rows, "event waits", func(r pgx.CollectableRow) (ParkedStep, error) {
 		var p ParkedStep
 		return p, r.Scan(&p.RunID, &p.StepID)
 	})
+}
+
+// DropEventWait forgets the event wait of step of run.
+func (s *WorkflowRuns) DropEventWait(ctx context.Context, runID uuid.UUID, step string) error {
+	if _, err := s.db.Exec(ctx, `DELETE FROM workflow_event_waits WHERE run_id = $1 AND step_id = $2`, runID, step); err != nil {
+		return fmt.Errorf("drop event wait: %w", err)
+	}
+	return nil
 }
 
 // NoteStepError records the error of an attempt that will be retried.
