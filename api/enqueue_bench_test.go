@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"slices"
@@ -145,16 +144,5 @@ func drive(b *testing.B, url, key string, body func(i int64) string, want int) l
 // benchPool is a pool of benchPoolConns on the test's schema, so both
 // sides of the benchmark have the production default pool size.
 func benchPool(t testing.TB, schema string) *pgxpool.Pool {
-	cfg, err := pgxpool.ParseConfig(dbtest.DatabaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MaxConns = benchPoolConns
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
+	return dbtest.SchemaPool(t, schema, benchPoolConns)
 }

@@ -36,10 +36,11 @@ type WorkflowStepArgs struct {
 // Kind implements river.JobArgs.
 func (WorkflowStepArgs) Kind() string { return KindWorkflowStep }
 
-// InsertOpts: one queued job per step and item of a run.
+// InsertOpts puts steps on the workflow queue. They need no River unique
+// key: the engine enqueues a step's job only in the transaction that
+// creates its step row, which is unique per run, step and item.
 func (WorkflowStepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueWorkflow,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
+	return river.InsertOpts{Queue: QueueWorkflow}
 }
 
 // StepQueue enqueues workflow_step jobs through a River client.

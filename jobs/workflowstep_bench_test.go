@@ -38,6 +38,15 @@ var benchSettings = []fetchSettings{
 
 const benchConcurrency = 20
 
+// benchPoolConns is the worker's default pool size (DATABASE_MAX_CONNS),
+// for the engine and its anchor alike.
+const benchPoolConns = 20
+
+// benchPool is a migrated schema with the worker's pool size.
+func benchPool(b *testing.B) *pgxpool.Pool {
+	return dbtest.SchemaPool(b, dbtest.Schema(dbtest.Pool(b)), benchPoolConns)
+}
+
 func benchClient(b *testing.B, pool *pgxpool.Pool, workers *river.Workers, fs fetchSettings) *river.Client[pgx.Tx] {
 	b.Helper()
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
@@ -62,7 +71,7 @@ func benchClient(b *testing.B, pool *pgxpool.Pool, workers *river.Workers, fs fe
 // benchEngine is an engine whose one action, noop, returns at once.
 func benchEngine(b *testing.B, fs fetchSettings) (*pgxpool.Pool, *engine.Engine, *river.Client[pgx.Tx]) {
 	b.Helper()
-	pool := dbtest.Pool(b)
+	pool := benchPool(b)
 	e := engine.New(pool, testActions, map[string]engine.Action{
 		"echo": engine.ActionFunc(func(context.Context, engine.Invocation) (any, error) { return map[string]any{}, nil }),
 	}, StepQueue{})
@@ -144,7 +153,7 @@ func BenchmarkStepTransition(b *testing.B) {
 func stepTransition(b *testing.B, ctx context.Context, fs fetchSettings, steps int) {
 	{
 		// The anchor: bare River.
-		pool := dbtest.Pool(b)
+		pool := benchPool(b)
 		var mu sync.Mutex
 		var lat []time.Duration
 		done := make(chan struct{})
@@ -229,7 +238,7 @@ func BenchmarkWorkflowThroughput(b *testing.B) {
 func workflowThroughput(b *testing.B, ctx context.Context, fs fetchSettings) {
 	const runs, steps = 100, 10
 	{
-		pool := dbtest.Pool(b)
+		pool := benchPool(b)
 		workers := river.NewWorkers()
 		var wg sync.WaitGroup
 		wg.Add(runs * steps)

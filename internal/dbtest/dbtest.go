@@ -99,6 +99,25 @@ func EmptyPool(t testing.TB) *pgxpool.Pool {
 	return pool
 }
 
+// SchemaPool is another pool of maxConns connections on schema (one a Pool
+// made), for benchmarks that run with the production pool size; it is
+// closed when the test ends.
+func SchemaPool(t testing.TB, schema string, maxConns int32) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(DatabaseURL())
+	if err != nil {
+		t.Fatalf("dbtest: parse url: %v", err)
+	}
+	cfg.MaxConns = maxConns
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("dbtest: pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
 // Schema returns the schema a Pool-made pool works in (River's Config.Schema).
 func Schema(pool *pgxpool.Pool) string {
 	return pool.Config().ConnConfig.RuntimeParams["search_path"]
