@@ -37,6 +37,7 @@ func (l *Lemlist) Routes(r *Router) {
 	r.Handle("GET /hooks", "default", l.listHooks)
 	r.Handle("POST /hooks", "default", l.createHook)
 	r.Handle("DELETE /hooks/{hookId}", "default", l.deleteHook)
+	l.lemlistControlRoutes(r)
 }
 
 // lemPage reads offset and limit (1..100, default 100); it writes the 400

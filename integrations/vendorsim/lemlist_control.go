@@ -1,0 +1,131 @@
+package vendorsim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// lemMsgAlreadyRunning is lemlist's answer to starting a running campaign.
+const lemMsgAlreadyRunning = "You can't start campaigns that are already running"
+
+// lemlistControlRoutes registers campaign creation, campaign pause and
+// start, and lead pause and start (developer.lemlist.com: create-campaign,
+// pause-campaign, start-campaign, pause-lead, resume-paused-lead):
+//
+//   - POST /campaigns {name?, timezone?} creates a campaign with an empty
+//     sequence and a default schedule; lemlist answers it "running"
+//     (state), so a new campaign sends as soon as it has launched leads.
+//     A missing name gets a default one; an unknown IANA timezone is a 400.
+//   - POST /campaigns/{id}/pause does nothing to a campaign that is not
+//     running and answers {_id, state}; …/start answers 400 "You can't
+//     start campaigns that are already running" for a running one.
+//   - POST /leads/pause/{leadIdOrEmail} and /leads/start/{leadIdOrEmail}
+//     act in every campaign of the lead, or only in ?campaignId=, and
+//     answer the leads changed as an array; none is 404 "Lead not found".
+func (l *Lemlist) lemlistControlRoutes(r *Router) {
+	r.Handle("POST /campaigns", "default", l.createCampaign)
+	r.Handle("POST /campaigns/{campaignId}/pause", "default", l.pauseCampaign)
+	r.Handle("POST /campaigns/{campaignId}/start", "default", l.startCampaign)
+	r.Handle("POST /leads/pause/{lead}", "default", l.pauseLead)
+	r.Handle("POST /leads/start/{lead}", "default", l.startLead)
+}
+
+func (l *Lemlist) createCampaign(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name     *string `json:"name"`
+		Timezone *string `json:"timezone"`
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		lemText(w, http.StatusBadRequest, "Request body too large")
+		return
+	}
+	if strings.TrimSpace(string(raw)) != "" && json.Unmarshal(raw, &body) != nil {
+		lemText(w, http.StatusBadRequest, "Invalid JSON body")
+		return
+	}
+	tz := "Europe/Paris"
+	if body.Timezone != nil {
+		if _, err := time.LoadLocation(*body.Timezone); err != nil || *body.Timezone == "" {
+			lemText(w, http.StatusBadRequest, "Invalid timezone")
+			return
+		}
+		tz = *body.Timezone
+	}
+	name := "New campaign"
+	if body.Name != nil && strings.TrimSpace(*body.Name) != "" {
+		name = strings.TrimSpace(*body.Name)
+	}
+	l.write("campaign", name)
+	l.mu.Lock()
+	c := l.addCampaignLocked(name, "running", time.Now().UTC())
+	out := *c
+	l.mu.Unlock()
+	lemJSON(w, map[string]any{
+		"_id": out.ID, "name": out.Name, "sequenceId": out.SequenceID,
+		"scheduleIds": []string{lemID("skd_", out.ID)}, "teamId": out.TeamID, "createdBy": out.CreatedBy,
+		"createdAt": out.CreatedAt, "state": out.Status, "timezone": tz, "senders": []string{},
+		"variableKeys": []string{}, "stopOnEmailReplied": true, "unsubscribe": "campaign",
+	})
+}
+
+func (l *Lemlist) pauseCampaign(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.campaignLocked(r.PathValue("campaignId"))
+	if c == nil {
+		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
+		return
+	}
+	if c.Status == "running" {
+		c.Status = "paused"
+	}
+	lemJSON(w, map[string]string{"_id": c.ID, "state": c.Status})
+}
+
+func (l *Lemlist) startCampaign(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.campaignLocked(r.PathValue("campaignId"))
+	switch {
+	case c == nil:
+		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
+		return
+	case c.Status == "running":
+		lemText(w, http.StatusBadRequest, lemMsgAlreadyRunning)
+		return
+	}
+	c.Status = "running"
+	lemJSON(w, map[string]string{"_id": c.ID, "state": c.Status})
+}
+
+func (l *Lemlist) pauseLead(w http.ResponseWriter, r *http.Request) { l.setLeadPaused(w, r, true) }
+func (l *Lemlist) startLead(w http.ResponseWriter, r *http.Request) { l.setLeadPaused(w, r, false) }
+
+func (l *Lemlist) setLeadPaused(w http.ResponseWriter, r *http.Request, paused bool) {
+	key, only := r.PathValue("lead"), r.URL.Query().Get("campaignId")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if only != "" && l.campaignLocked(only) == nil {
+		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
+		return
+	}
+	changed := []LemlistLead{}
+	for _, c := range l.campaigns {
+		if only != "" && c.ID != only {
+			continue
+		}
+		if ld := l.findLeadLocked(c.ID, key); ld != nil {
+			ld.IsPaused = paused
+			changed = append(changed, ld.clone())
+		}
+	}
+	if len(changed) == 0 {
+		lemText(w, http.StatusNotFound, lemMsgNoLead)
+		return
+	}
+	lemJSON(w, changed)
+}

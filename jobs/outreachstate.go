@@ -1,0 +1,177 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/rtgs/sales-automation/integrations/lemlist"
+	"github.com/rtgs/sales-automation/internal/campaigns"
+	"github.com/rtgs/sales-automation/internal/obs"
+	"github.com/rtgs/sales-automation/internal/store"
+)
+
+// Kinds of the jobs that mirror our state to lemlist.
+const (
+	KindOutreachLeadState    = "outreach_lead_state"
+	KindOutreachCampaignSync = "outreach_campaign_sync"
+)
+
+// OutreachLeadStateArgs mirrors an enrollment's status to its lemlist lead:
+// paused pauses the lead in the instance's campaign, active resumes it,
+// unenrolled removes it from the campaign, stopped because someone else at
+// its company replied pauses it (lemlist stops a lead's own sequence on
+// its reply, bounce or unsubscribe by itself). The job reads the status when
+// it runs, so jobs queued by quick successive changes all converge on the
+// last one.
+type OutreachLeadStateArgs struct {
+	EnrollmentID uuid.UUID `json:"enrollment_id"`
+}
+
+// Kind is "outreach_lead_state".
+func (OutreachLeadStateArgs) Kind() string { return KindOutreachLeadState }
+
+// InsertOpts puts the job on the outreach queue.
+func (OutreachLeadStateArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueOutreach, MaxAttempts: 10}
+}
+
+// OutreachLeadStateWorker works OutreachLeadStateArgs. An enrollment whose
+// lead never reached lemlist needs nothing (its outreach_enroll job mirrors
+// the status once it sends); a lead lemlist no longer knows (404) is done.
+// The lead is named by its lemlist id, or by the contact's email when the
+// id is unknown (lemlist answered "already in the campaign" to the add).
+type OutreachLeadStateWorker struct {
+	river.WorkerDefaults[OutreachLeadStateArgs]
+
+	db      store.DBTX
+	lemlist *lemlist.Client
+}
+
+// Work mirrors the status; see the type's comment.
+func (w *OutreachLeadStateWorker) Work(ctx context.Context, job *river.Job[OutreachLeadStateArgs]) error {
+	e, err := store.NewEnrollments(w.db).Get(ctx, job.Args.EnrollmentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if e.EnrolledAt == nil {
+		return nil
+	}
+	inst, err := store.NewCampaignInstances(w.db).Get(ctx, e.InstanceID)
+	if err != nil {
+		return err
+	}
+	if inst.LemlistCampaignID == nil {
+		return nil
+	}
+	if w.lemlist == nil {
+		return errors.New("outreach_lead_state: lemlist is not configured (LEMLIST_API_KEY)")
+	}
+	lead := ""
+	if e.LemlistLeadID != nil {
+		lead = *e.LemlistLeadID
+	} else {
+		c, err := store.NewContacts(w.db).ByID(ctx, e.ContactID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		lead = c.Email
+	}
+	campaign := *inst.LemlistCampaignID
+	switch {
+	case e.Status == campaigns.EnrollmentPaused:
+		_, err = w.lemlist.PauseLead(ctx, lead, campaign)
+	case e.Status == campaigns.EnrollmentActive:
+		_, err = w.lemlist.StartLead(ctx, lead, campaign)
+	case e.Status == campaigns.EnrollmentStopped && e.StopReason == campaigns.ReasonUnenrolled:
+		_, err = w.lemlist.DeleteLead(ctx, campaign, lead)
+	case e.Status == campaigns.EnrollmentStopped && e.StopReason == campaigns.StopCompanyReplied:
+		_, err = w.lemlist.PauseLead(ctx, lead, campaign) // someone else at the company replied
+	}
+	if lemlist.IsNotFound(err) {
+		return nil
+	}
+	return VendorOutcome(err)
+}
+
+// OutreachCampaignSyncArgs creates an instance's lemlist campaign when it
+// has none and mirrors the instance's status to it: running while the
+// instance is active, paused otherwise (draft, paused, completed).
+type OutreachCampaignSyncArgs struct {
+	InstanceID uuid.UUID `json:"instance_id"`
+}
+
+// Kind is "outreach_campaign_sync".
+func (OutreachCampaignSyncArgs) Kind() string { return KindOutreachCampaignSync }
+
+// InsertOpts puts the job on the outreach queue.
+func (OutreachCampaignSyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueOutreach, MaxAttempts: 10}
+}
+
+// OutreachCampaignSyncWorker works OutreachCampaignSyncArgs. lemlist has
+// no idempotency key for creating campaigns: the id is stored the moment
+// lemlist answers, and a job finding one stored creates none, so only a
+// crash between lemlist's answer and that write can leave an unused empty
+// campaign behind in lemlist.
+type OutreachCampaignSyncWorker struct {
+	river.WorkerDefaults[OutreachCampaignSyncArgs]
+
+	db      store.DBTX
+	lemlist *lemlist.Client
+	logger  *slog.Logger
+}
+
+// Timeout bounds the job's two calls.
+func (w *OutreachCampaignSyncWorker) Timeout(*river.Job[OutreachCampaignSyncArgs]) time.Duration {
+	return 2 * time.Minute
+}
+
+// Work creates and mirrors; see the type's comment.
+func (w *OutreachCampaignSyncWorker) Work(ctx context.Context, job *river.Job[OutreachCampaignSyncArgs]) error {
+	instances := store.NewCampaignInstances(w.db)
+	inst, err := instances.Get(ctx, job.Args.InstanceID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if w.lemlist == nil {
+		return errors.New("outreach_campaign_sync: lemlist is not configured (LEMLIST_API_KEY)")
+	}
+	if inst.LemlistCampaignID == nil {
+		t, err := store.NewCampaignTemplates(w.db).Get(ctx, inst.TemplateID)
+		if err != nil {
+			return err
+		}
+		created, err := w.lemlist.CreateCampaign(ctx, lemlist.CreateCampaignRequest{
+			Name: inst.Name, Timezone: t.Settings.SendingWindow.Timezone})
+		if err != nil {
+			return VendorOutcome(err)
+		}
+		id, err := instances.SetLemlistCampaign(context.WithoutCancel(ctx), inst.ID, created.ID)
+		if err != nil {
+			return fmt.Errorf("store lemlist campaign: %w", err)
+		}
+		if id != created.ID {
+			obs.Logger(ctx, w.logger).WarnContext(ctx, "lemlist campaign created twice; keeping the first",
+				slog.String("instance_id", inst.ID.String()), slog.String("unused_campaign", created.ID))
+		}
+		inst.LemlistCampaignID = &id
+	}
+	if inst.Status == campaigns.InstanceActive {
+		_, err = w.lemlist.StartCampaign(ctx, *inst.LemlistCampaignID)
+	} else {
+		_, err = w.lemlist.PauseCampaign(ctx, *inst.LemlistCampaignID)
+	}
+	return VendorOutcome(err)
+}
