@@ -21,6 +21,7 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench BenchmarkAuthOverhead -benchtime 20000x ./api/
 	$(GO) test -run '^$$' -bench BenchmarkCreateContactEnqueue -benchtime 10000x ./api/
+	$(GO) test -run '^$$' -bench BenchmarkWebhookIngest -benchtime 20000x ./api/ # 100000x for the issue's figure
 	$(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./internal/importer/
 	$(GO) test -run '^$$' -bench 'BenchmarkEnrichment$$' -benchtime 1x -timeout 30m ./internal/enrichment/
 	$(GO) test -run '^$$' -bench BenchmarkEnrichContactOverhead -benchtime 5000x -timeout 30m ./internal/enrichment/

@@ -119,6 +119,9 @@ type API struct {
 	GroupCommitRunners int
 	Auth               Auth
 	RiverUI            bool
+	// LemlistWebhookSecret is the secret lemlist echoes in every webhook
+	// delivery; empty refuses every delivery.
+	LemlistWebhookSecret Secret
 }
 
 // LoadAPI reads and validates the API's configuration.
@@ -140,6 +143,8 @@ func readAPI(r *reader) API {
 			"comma-separated origins allowed by CORS; empty allows none")),
 		RateLimitPerMinute: r.Int("API_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000, "requests per minute allowed per API key"),
 		RiverUI:            r.Bool("RIVERUI_ENABLED", true, "serve River UI at /riverui"),
+		LemlistWebhookSecret: Secret(r.String("LEMLIST_WEBHOOK_SECRET", "",
+			"secret registered with lemlist hooks and echoed in their deliveries to /api/v1/webhooks/lemlist/{hook-id}; empty refuses every delivery")),
 		GroupCommitBatch: r.Int("API_GROUP_COMMIT_BATCH", 32, 0, 1000,
 			"most concurrent contact creates committed in one transaction (group commit); 0 commits each alone"),
 		GroupCommitRunners: r.Int("API_GROUP_COMMIT_RUNNERS", 2, 1, 100,
@@ -201,6 +206,9 @@ type Worker struct {
 	WebhookHosts []string
 	Vendors      Vendors
 	Enrichment   Enrichment
+	// OutreachPullInterval is how often lemlist's activities are pulled to
+	// catch up missed webhooks.
+	OutreachPullInterval time.Duration
 }
 
 // LoadWorker reads and validates the worker's configuration.
@@ -224,6 +232,8 @@ func readWorker(r *reader) Worker {
 			"how long a job may run before River takes its worker for dead and runs it again; keep it above the longest job timeout"),
 		WebhookHosts: splitList(r.String("WORKFLOW_WEBHOOK_HOSTS", "",
 			"comma-separated hosts (host or host:port) the http_webhook workflow action may call; empty refuses every call")),
+		OutreachPullInterval: r.Duration("OUTREACH_PULL_INTERVAL", 5*time.Minute,
+			"how often lemlist's activities are pulled to catch up webhooks that never arrived"),
 	}
 	spec := r.String("WORKER_QUEUES", "", "queues to serve with concurrency, e.g. enrichment=10,crm=2; empty serves all queues with their defaults")
 	queues, err := ParseQueues(spec)

@@ -1,0 +1,165 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertest"
+
+	"github.com/rtgs/sales-automation/internal/contacts"
+	"github.com/rtgs/sales-automation/internal/store"
+)
+
+// eventBundle is a schema with one instance (lemlist campaign cam_1) whose
+// template has the given stop rules, and enrollments made with enroll.
+type eventBundle struct {
+	tx     pgx.Tx
+	worker *rivertest.Worker[OutreachProcessEventArgs, pgx.Tx]
+	inst   uuid.UUID
+	tmpl   uuid.UUID
+	seq    int
+}
+
+func setupEvents(t *testing.T, stopRules string) (*eventBundle, context.Context) {
+	t.Helper()
+	ctx := context.Background()
+	tx, schema := schemaTx(t)
+	b := &eventBundle{tx: tx}
+	if err := tx.QueryRow(ctx, `INSERT INTO campaign_templates (name, settings) VALUES ('t', $1) RETURNING id`,
+		`{"stop_rules":`+stopRules+`}`).Scan(&b.tmpl); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO campaign_instances (template_id, name, status, lemlist_campaign_id)
+		VALUES ($1, 'i', 'active', 'cam_1') RETURNING id`, b.tmpl).Scan(&b.inst); err != nil {
+		t.Fatal(err)
+	}
+	w := &OutreachProcessEventWorker{db: tx, hasher: contacts.NewHasher([]byte("test-key-test-key-test-key-012345")),
+		now: func() time.Time { return time.Date(2026, 5, 11, 10, 0, 0, 0, time.UTC) }, logger: slog.New(slog.DiscardHandler)}
+	b.worker = rivertest.NewWorker(t, riverpgxv5.New(nil), &river.Config{Schema: schema}, w)
+	return b, ctx
+}
+
+// enroll adds a contact at domain and its active enrollment with lemlist
+// lead lead; it returns the enrollment id.
+func (b *eventBundle) enroll(t *testing.T, ctx context.Context, email, domain, lead string) uuid.UUID {
+	t.Helper()
+	var contact, enr uuid.UUID
+	if err := b.tx.QueryRow(ctx, `INSERT INTO contacts (email, domain) VALUES ($1, $2) RETURNING id`, email, domain).Scan(&contact); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.tx.QueryRow(ctx, `INSERT INTO enrollments (instance_id, template_id, contact_id, status, lemlist_lead_id, enrolled_at)
+		VALUES ($1, $2, $3, 'active', $4, now()) RETURNING id`, b.inst, b.tmpl, contact, lead).Scan(&enr); err != nil {
+		t.Fatal(err)
+	}
+	return enr
+}
+
+// deliver ingests one event as a webhook would and works its job.
+func (b *eventBundle) deliver(t *testing.T, ctx context.Context, typ, lead, email string) {
+	t.Helper()
+	b.seq++
+	id := "act_" + typ + lead + string(rune('a'+b.seq))
+	ids, err := store.NewCampaignEvents(b.tx).InsertNew(ctx, []store.NewCampaignEvent{{Vendor: "lemlist", VendorEventID: id,
+		CampaignID: "cam_1", LeadID: lead, Type: typ,
+		Payload:    []byte(`{"_id":"` + id + `","campaignId":"cam_1","leadId":"` + lead + `","leadEmail":"` + email + `"}`),
+		OccurredAt: time.Date(2026, 5, 11, 9, 0, 0, 0, time.UTC)}})
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("insert event: %v, %v", ids, err)
+	}
+	if _, err := b.worker.Work(ctx, t, b.tx, OutreachProcessEventArgs{EventID: ids[0]}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (b *eventBundle) status(t *testing.T, ctx context.Context, enr uuid.UUID) (status, reason string) {
+	t.Helper()
+	if err := b.tx.QueryRow(ctx, `SELECT status, stop_reason FROM enrollments WHERE id = $1`, enr).Scan(&status, &reason); err != nil {
+		t.Fatal(err)
+	}
+	return status, reason
+}
+
+func (b *eventBundle) suppressed(t *testing.T, ctx context.Context, email string) string {
+	t.Helper()
+	var reason string
+	err := b.tx.QueryRow(ctx, `SELECT reason FROM suppressions WHERE kind = 'email' AND value = $1`, email).Scan(&reason)
+	if err != nil && err != pgx.ErrNoRows {
+		t.Fatal(err)
+	}
+	return reason
+}
+
+// A reply stops the enrollment; an open does not; the event is linked.
+func TestProcessEventReplyStops(t *testing.T) {
+	t.Parallel()
+	b, ctx := setupEvents(t, `{}`)
+	ana := b.enroll(t, ctx, "ana@acme.example", "acme.example", "lea_ana")
+	bob := b.enroll(t, ctx, "bob@acme.example", "acme.example", "lea_bob")
+	b.deliver(t, ctx, "emailsOpened", "lea_ana", "ana@acme.example")
+	if st, _ := b.status(t, ctx, ana); st != "active" {
+		t.Fatalf("after an open: status %s, want active", st)
+	}
+	b.deliver(t, ctx, "emailsReplied", "lea_ana", "ana@acme.example")
+	if st, reason := b.status(t, ctx, ana); st != "stopped" || reason != "replied" {
+		t.Errorf("after a reply: %s/%s, want stopped/replied", st, reason)
+	}
+	if st, _ := b.status(t, ctx, bob); st != "active" {
+		t.Errorf("colleague without the company setting: %s, want active", st)
+	}
+	var linked int
+	if err := b.tx.QueryRow(ctx, `SELECT count(*) FROM campaign_events WHERE enrollment_id = $1 AND contact_id IS NOT NULL
+		AND processed_at IS NOT NULL`, ana).Scan(&linked); err != nil || linked != 2 {
+		t.Errorf("%d events linked to the enrollment (%v), want 2", linked, err)
+	}
+	if r := b.suppressed(t, ctx, "ana@acme.example"); r != "" {
+		t.Errorf("a reply suppressed the address (%s)", r)
+	}
+}
+
+// Bounces and unsubscribes stop and suppress the address, found by email
+// when lemlist's lead id is not known yet.
+func TestProcessEventBounceUnsubscribe(t *testing.T) {
+	t.Parallel()
+	b, ctx := setupEvents(t, `{}`)
+	ana := b.enroll(t, ctx, "ana@acme.example", "acme.example", "lea_ana")
+	bob := b.enroll(t, ctx, "bob@acme.example", "acme.example", "lea_other")
+	b.deliver(t, ctx, "emailsBounced", "lea_ana", "ana@acme.example")
+	b.deliver(t, ctx, "emailsUnsubscribed", "lea_unknown", "Bob@Acme.example")
+	for _, tc := range []struct {
+		enr           uuid.UUID
+		email, reason string
+		suppress      string
+	}{{ana, "ana@acme.example", "bounced", "bounced"}, {bob, "bob@acme.example", "unsubscribed", "unsubscribed"}} {
+		if st, reason := b.status(t, ctx, tc.enr); st != "stopped" || reason != tc.reason {
+			t.Errorf("%s: %s/%s, want stopped/%s", tc.email, st, reason, tc.reason)
+		}
+		if got := b.suppressed(t, ctx, tc.email); got != tc.suppress {
+			t.Errorf("%s: suppression %q, want %q", tc.email, got, tc.suppress)
+		}
+	}
+}
+
+// With stop_company_on_reply a reply stops everyone else at the company
+// (by domain), not people elsewhere.
+func TestProcessEventCompanyStop(t *testing.T) {
+	t.Parallel()
+	b, ctx := setupEvents(t, `{"stop_company_on_reply":true}`)
+	ana := b.enroll(t, ctx, "ana@acme.example", "acme.example", "lea_ana")
+	bob := b.enroll(t, ctx, "bob@acme.example", "acme.example", "lea_bob")
+	eve := b.enroll(t, ctx, "eve@other.example", "other.example", "lea_eve")
+	b.deliver(t, ctx, "emailsReplied", "lea_ana", "ana@acme.example")
+	for _, tc := range []struct {
+		enr            uuid.UUID
+		status, reason string
+	}{{ana, "stopped", "replied"}, {bob, "stopped", "company_replied"}, {eve, "active", ""}} {
+		if st, reason := b.status(t, ctx, tc.enr); st != tc.status || reason != tc.reason {
+			t.Errorf("%s: %s/%s, want %s/%s", tc.enr, st, reason, tc.status, tc.reason)
+		}
+	}
+}
