@@ -41,10 +41,18 @@ type anthropicMessage struct {
 	Content json.RawMessage `json:"content"`
 }
 
-// anthropicBlock is one content or system block; only text is simulated.
+// anthropicBlock is one content or system block: text, or the tool_use
+// and tool_result blocks of client tools. Images, documents and server
+// tools are not simulated.
 type anthropicBlock struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
+	Type      string          `json:"type"`
+	Text      string          `json:"text"`
+	ID        string          `json:"id"`          // tool_use
+	Name      string          `json:"name"`        // tool_use
+	Input     json.RawMessage `json:"input"`       // tool_use
+	ToolUseID string          `json:"tool_use_id"` // tool_result
+	Content   json.RawMessage `json:"content"`     // tool_result: a string or text blocks
+	IsError   bool            `json:"is_error"`    // tool_result
 }
 
 // messages serves POST /v1/messages.
@@ -112,8 +120,10 @@ func (req *anthropicRequest) validate() (system string, texts []string, msg stri
 		return "", nil, "temperature: Input should be less than or equal to 1 and greater than or equal to 0"
 	case req.Stream:
 		return "", nil, "stream: vendorsim does not simulate streaming"
-	case len(req.Tools) > 0 && string(req.Tools) != "null":
-		return "", nil, "tools: vendorsim does not simulate tool use"
+	}
+	tools, msg := req.tools()
+	if msg != "" {
+		return "", nil, msg
 	}
 	system, err := anthropicText(req.System, true)
 	if err != "" {
@@ -136,6 +146,9 @@ func (req *anthropicRequest) validate() (system string, texts []string, msg stri
 			return "", nil, fmt.Sprintf("messages.%d.content: %s", i, err)
 		}
 		texts[i] = t
+	}
+	if msg := anthropicToolPairs(msgs, len(tools) > 0); msg != "" {
+		return "", nil, msg
 	}
 	return system, texts, ""
 }
@@ -166,8 +179,17 @@ func anthropicText(raw json.RawMessage, optional bool) (string, string) {
 	}
 	parts := make([]string, 0, len(blocks))
 	for i, b := range blocks {
+		if b.Type == "tool_use" || b.Type == "tool_result" {
+			if optional { // the system prompt
+				return "", fmt.Sprintf("%d.type: Input should be 'text'", i)
+			}
+			if msg := b.checkTool(); msg != "" {
+				return "", fmt.Sprintf("%d.%s", i, msg)
+			}
+			continue
+		}
 		if b.Type != "text" {
-			return "", fmt.Sprintf("%d.type: vendorsim simulates only text blocks, got %q", i, b.Type)
+			return "", fmt.Sprintf("%d.type: vendorsim simulates only text blocks and client tool blocks, got %q", i, b.Type)
 		}
 		if strings.TrimSpace(b.Text) == "" {
 			return "", fmt.Sprintf("%d.text: text content blocks must contain non-whitespace text", i)
@@ -192,13 +214,22 @@ func (a *Anthropic) answer(w http.ResponseWriter, req anthropicRequest, system s
 		input += aiTokens(t) + anthropicMessageOverhead
 	}
 
-	content := []anthropicBlock{}
+	content := []map[string]any{}
 	stopReason, stopSeq := "end_turn", any(nil)
 	text := ""
-	if strings.Contains(strings.ToLower(prompt), AnthropicRefusalMarker) {
+	results, call, toolTurn := req.toolTurn(prompt)
+	switch {
+	case strings.Contains(strings.ToLower(prompt), AnthropicRefusalMarker):
 		stopReason = "refusal"
-	} else {
+	case toolTurn && call != nil:
+		input, _ := json.Marshal(call.Input)
+		content = append(content, map[string]any{"type": "tool_use", "id": anthropicID("toolu_"), "name": call.Name, "input": json.RawMessage(input)})
+		stopReason, text = "tool_use", string(input)
+	default:
 		text = AnthropicReply(system, prompt)
+		if toolTurn {
+			text = aiToolAnswer("anthropic", system, results)
+		}
 		for _, seq := range req.StopSequences {
 			if i := strings.Index(text, seq); seq != "" && i >= 0 {
 				text, stopReason, stopSeq = text[:i], "stop_sequence", seq
@@ -208,7 +239,7 @@ func (a *Anthropic) answer(w http.ResponseWriter, req anthropicRequest, system s
 		if cut, ok := aiCut(text, *req.MaxTokens); ok {
 			text, stopReason, stopSeq = cut, "max_tokens", nil
 		}
-		content = append(content, anthropicBlock{Type: "text", Text: text})
+		content = append(content, map[string]any{"type": "text", "text": text})
 	}
 
 	w.Header().Set("request-id", anthropicID("req_"))

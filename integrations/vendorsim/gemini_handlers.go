@@ -87,8 +87,9 @@ func (req *geminiRequest) validate() (system string, texts []string, msg string)
 	if req.Contents == nil || len(*req.Contents) == 0 {
 		return "", nil, "* GenerateContentRequest.contents: contents is not specified\n"
 	}
-	if len(req.Tools) > 0 {
-		return "", nil, "* GenerateContentRequest.tools: vendorsim does not simulate tool use\n"
+	tools, msg := req.tools()
+	if msg != "" {
+		return "", nil, msg
 	}
 	cfg := req.config()
 	if cfg.Temperature != nil && (*cfg.Temperature < 0 || *cfg.Temperature > 2) {
@@ -118,6 +119,9 @@ func (req *geminiRequest) validate() (system string, texts []string, msg string)
 		}
 		texts[i] = t
 	}
+	if m := geminiToolPairs(*req.Contents, len(tools) > 0); m != "" {
+		return "", nil, m
+	}
 	return system, texts, ""
 }
 
@@ -141,10 +145,16 @@ func geminiText(c *geminiContent, field string) (string, string) {
 	}
 	parts := make([]string, 0, len(c.Parts))
 	for i, p := range c.Parts {
+		if m, tool := geminiCheckToolPart(p, field, i); tool {
+			if m != "" {
+				return "", m
+			}
+			continue
+		}
 		raw, ok := p["text"]
 		var s string
 		if !ok || json.Unmarshal(raw, &s) != nil {
-			return "", fmt.Sprintf("* GenerateContentRequest.%s.parts[%d]: vendorsim simulates only text parts\n", field, i)
+			return "", fmt.Sprintf("* GenerateContentRequest.%s.parts[%d]: vendorsim simulates only text parts and function calls and responses\n", field, i)
 		}
 		parts = append(parts, s)
 	}
@@ -179,8 +189,26 @@ func (g *Gemini) answer(w http.ResponseWriter, model string, req geminiRequest, 
 		return
 	}
 
+	results, call, toolTurn := req.toolTurn(prompt)
+	if toolTurn && call != nil {
+		args, _ := json.Marshal(call.Input)
+		body["candidates"] = []map[string]any{{
+			"content": map[string]any{"role": "model", "parts": []map[string]any{
+				{"functionCall": map[string]any{"name": call.Name, "args": json.RawMessage(args)}},
+			}},
+			"finishReason": "STOP",
+			"index":        0,
+		}}
+		out := aiTokens(string(args))
+		body["usageMetadata"] = map[string]any{"promptTokenCount": input, "candidatesTokenCount": out, "totalTokenCount": input + out}
+		geminiWriteJSON(w, http.StatusOK, body)
+		return
+	}
 	cfg := req.config()
 	text, finish := GeminiReply(system, prompt), "STOP"
+	if toolTurn {
+		text = aiToolAnswer("gemini", system, results)
+	}
 	stops := cfg.StopSequences
 	if len(stops) == 0 {
 		stops = cfg.StopSequencesSnake
