@@ -95,6 +95,7 @@ func New(d Deps) (*Server, error) {
 		StreamRequestBody:     true,     // the import streams; limitBody keeps BodyLimit on the rest
 	})
 	s.useMiddleware()
+	s.routeLemlistWebhook() // before limitBody: it keeps its own, smaller limit
 	s.app.Use(s.limitBody)
 	s.routePublic()
 	s.app.Use("/api/", s.authenticate, s.rateLimit, s.idempotent)
@@ -127,6 +128,10 @@ func (s *Server) registerRoutes() {
 	s.registerImports()
 	s.registerICPProfiles()
 	s.registerCampaignTemplates()
+	s.registerChat()
+	s.registerCampaignInstances()
+	s.registerEnrollments()
+	s.registerCampaignMetrics()
 	s.registerTriggers()
 	s.registerPipeline()
 	s.registerWorkflows()

@@ -45,6 +45,9 @@ type Deps struct {
 	// WebhookHosts are the hosts the http_webhook workflow action may
 	// call (WORKFLOW_WEBHOOK_HOSTS); empty registers no such action.
 	WebhookHosts []string
+	// AIProvider is the AI vendor of chat replies and personalisation (AI_PROVIDER: anthropic
+	// or gemini); empty or unconfigured falls back to the one configured.
+	AIProvider string
 }
 
 // Register adds a worker for every job kind to workers. Every process that
@@ -83,7 +86,23 @@ func Register(workers *river.Workers, deps Deps) error {
 	if err := registerCRMSync(workers, deps); err != nil {
 		return err
 	}
-	return registerWorkflowSteps(workers, deps)
+	if err := river.AddWorkerSafely(workers, newAIChatReplyWorker(deps)); err != nil {
+		return fmt.Errorf("register %s: %w", KindAIChatReply, err)
+	}
+	if err := river.AddWorkerSafely(workers, newAIPersonalizeWorker(deps)); err != nil {
+		return fmt.Errorf("register %s: %w", KindAIPersonalize, err)
+	}
+	if err := registerOutreach(workers, deps); err != nil {
+		return err
+	}
+	e, err := workflowEngine(deps)
+	if err != nil {
+		return err
+	}
+	if err := registerOutreachEvents(workers, deps, e); err != nil {
+		return err
+	}
+	return river.AddWorkerSafely(workers, NewWorkflowStepWorker(e))
 }
 
 // PeriodicJobs returns the jobs River's elected leader enqueues on a

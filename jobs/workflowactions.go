@@ -20,9 +20,8 @@ import (
 // workflowActions are the workflow engine's actions whose domain code
 // exists and whose vendors this process has: company search needs
 // Explorium, people search Explorium or Apollo, ai_generate an AI vendor,
-// http_webhook allowed hosts. The others (campaign enrollment) are
-// declared in engine/actions and fail a step that uses them as not
-// available until they land.
+// http_webhook allowed hosts. enroll_in_campaign needs only the database
+// (its outreach_enroll jobs call lemlist).
 func workflowActions(deps Deps) map[string]engine.Action {
 	scorer := &ScoreContactWorker{db: deps.Pool, now: deps.Now, logger: deps.Logger}
 	acts := map[string]engine.Action{
@@ -33,6 +32,9 @@ func workflowActions(deps Deps) map[string]engine.Action {
 		"enrich_contacts": engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) { return enrichContacts(ctx, deps, in) }),
 		"create_icp_profile": engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
 			return createICPProfile(ctx, deps, in)
+		}),
+		"enroll_in_campaign": engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
+			return enrollInCampaign(ctx, deps, in)
 		}),
 	}
 	if len(deps.WebhookHosts) > 0 {

@@ -91,18 +91,14 @@ type WorkflowStepWorker struct {
 	engine *engine.Engine
 }
 
-// registerWorkflowSteps adds the workflow_step worker with an engine of
-// the platform's actions.
-func registerWorkflowSteps(workers *river.Workers, deps Deps) error {
+// workflowEngine is the engine of the platform's actions, which runs the
+// workflow_step jobs and takes campaign events to event waits.
+func workflowEngine(deps Deps) (*engine.Engine, error) {
 	cat, err := actions.Builtin()
 	if err != nil {
-		return fmt.Errorf("register %s: %w", KindWorkflowStep, err)
+		return nil, fmt.Errorf("workflow actions: %w", err)
 	}
-	e := engine.New(deps.Pool, cat, workflowActions(deps), StepQueue{})
-	if err := river.AddWorkerSafely(workers, NewWorkflowStepWorker(e)); err != nil {
-		return fmt.Errorf("register %s: %w", KindWorkflowStep, err)
-	}
-	return nil
+	return engine.New(deps.Pool, cat, workflowActions(deps), StepQueue{}), nil
 }
 
 // NewWorkflowStepWorker returns the worker running steps on e.

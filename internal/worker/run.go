@@ -165,7 +165,7 @@ func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *M
 		key = config.DevSuppressionKey
 	}
 	if err := jobs.Register(workers, jobs.Deps{Pool: pool, Logger: logger, Vendors: vendorSet,
-		Redis: o.redis, Registerer: reg, Enrichment: cfg.Enrichment, WebhookHosts: cfg.WebhookHosts,
+		Redis: o.redis, Registerer: reg, Enrichment: cfg.Enrichment, WebhookHosts: cfg.WebhookHosts, AIProvider: cfg.Vendors.AIProvider,
 		Hasher: contacts.NewHasher([]byte(key))}); err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func newClient(cfg config.Worker, pool *pgxpool.Pool, logger *slog.Logger, mw *M
 		FetchPollInterval:    cfg.FetchPollInterval,
 		Logger:               logger,
 		Middleware:           []rivertype.Middleware{mw},
-		PeriodicJobs:         jobs.PeriodicJobs(cfg.MaintenanceInterval),
+		PeriodicJobs:         append(jobs.PeriodicJobs(cfg.MaintenanceInterval), jobs.OutreachPullJob(cfg.OutreachPullInterval)),
 		Queues:               queues,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
