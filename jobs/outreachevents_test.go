@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 // template has the given stop rules, and enrollments made with enroll.
 type eventBundle struct {
 	tx     pgx.Tx
+	schema string
 	worker *rivertest.Worker[OutreachProcessEventArgs, pgx.Tx]
 	inst   uuid.UUID
 	tmpl   uuid.UUID
@@ -30,7 +32,7 @@ func setupEvents(t *testing.T, stopRules string) (*eventBundle, context.Context)
 	t.Helper()
 	ctx := context.Background()
 	tx, schema := schemaTx(t)
-	b := &eventBundle{tx: tx}
+	b := &eventBundle{tx: tx, schema: schema}
 	if err := tx.QueryRow(ctx, `INSERT INTO campaign_templates (name, settings) VALUES ('t', $1) RETURNING id`,
 		`{"stop_rules":`+stopRules+`}`).Scan(&b.tmpl); err != nil {
 		t.Fatal(err)
@@ -161,5 +163,44 @@ func TestProcessEventCompanyStop(t *testing.T) {
 		if st, reason := b.status(t, ctx, tc.enr); st != tc.status || reason != tc.reason {
 			t.Errorf("%s: %s/%s, want %s/%s", tc.enr, st, reason, tc.status, tc.reason)
 		}
+	}
+	// Bob's lead is paused in lemlist by its own job; Ana's stopped itself.
+	var mirrored []uuid.UUID
+	rows, err := b.tx.Query(ctx, `SELECT (args->>'enrollment_id')::uuid FROM river_job WHERE kind = $1`, KindOutreachLeadState)
+	if err == nil {
+		mirrored, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	}
+	if err != nil || len(mirrored) != 1 || mirrored[0] != bob {
+		t.Errorf("outreach_lead_state jobs for %v (%v), want one for bob %s", mirrored, err, bob)
+	}
+}
+
+// signals records what the event processing brings to workflow waits.
+type signals struct{ got []string }
+
+func (s *signals) Signal(_ context.Context, _ pgx.Tx, event, key string, _ map[string]any) (int, error) {
+	s.got = append(s.got, event+" "+key)
+	return 0, nil
+}
+
+// A processed event is brought to workflow waits keyed by its enrollment
+// and by its contact; an event the platform does not count is not.
+func TestProcessEventSignalsWaits(t *testing.T) {
+	t.Parallel()
+	b, ctx := setupEvents(t, `{}`)
+	rec := &signals{}
+	b.worker = rivertest.NewWorker(t, riverpgxv5.New(nil), &river.Config{Schema: b.schema}, &OutreachProcessEventWorker{
+		db: b.tx, hasher: contacts.NewHasher([]byte("test-key-test-key-test-key-012345")), waits: rec,
+		now: time.Now, logger: slog.New(slog.DiscardHandler)})
+	enr := b.enroll(t, ctx, "ana@acme.example", "acme.example", "lea_ana")
+	var contact uuid.UUID
+	if err := b.tx.QueryRow(ctx, `SELECT contact_id FROM enrollments WHERE id = $1`, enr).Scan(&contact); err != nil {
+		t.Fatal(err)
+	}
+	b.deliver(t, ctx, "emailsReplied", "lea_ana", "ana@acme.example")
+	b.deliver(t, ctx, "linkedinVisitDone", "lea_ana", "ana@acme.example")
+	want := []string{"replied " + enr.String(), "replied " + contact.String()}
+	if strings.Join(rec.got, ",") != strings.Join(want, ",") {
+		t.Errorf("signalled %v, want %v", rec.got, want)
 	}
 }
