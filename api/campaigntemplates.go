@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,16 @@ type CampaignSettings struct {
 	SendingWindow *SendingWindow `json:"sending_window,omitempty"`
 	DailyCap      *int           `json:"daily_cap,omitempty" doc:"1 to 10000 emails a day; the default cap of instances made from the template. Absent is 100."`
 	StopRules     *StopRules     `json:"stop_rules,omitempty"`
+	// Personalization has an AI write a custom field of each enrollment.
+	Personalization *CampaignPersonalization `json:"personalization,omitempty" doc:"AI personalisation: an ai_personalize job writes a custom field of each enrollment before its lead is sent. Absent: none."`
+}
+
+// CampaignPersonalization is a template's AI personalisation setting.
+type CampaignPersonalization struct {
+	Field        string `json:"field" doc:"The custom field the AI writes, used in the template as {{custom.<field>}}: 1 to 100 letters, digits, _ or -. The template must use it." example:"opening_line"`
+	Instructions string `json:"instructions" doc:"What the model is asked to write, 1 to 2000 characters. The contact's fields and enrichment are given to the model as data, never as instructions."`
+	OnFailure    string `json:"on_failure,omitempty" enum:"wait,send_without" doc:"Without usable AI text (empty, too long, markup, links, placeholders, an error or refusal): wait holds the lead until a person writes the text (PUT /api/v1/enrollments/{id}/personalization); send_without sends it with the variable's fallback, so every use needs one ({{custom.opening_line|Hi}}). Absent is wait."`
+	Review       *bool  `json:"review,omitempty" doc:"A person approves each AI text (POST /api/v1/enrollments/{id}/personalization/approve) before its lead is sent; absent is false."`
 }
 
 // SendingWindow is when emails go out, on the prospect's clock.
@@ -360,6 +371,10 @@ func (b CampaignTemplateBody) domain() campaigns.Template {
 				OnUnsubscribe: deref(r.OnUnsubscribe, true), StopCompanyOnReply: deref(r.StopCompanyOnReply, false),
 			}
 		}
+		if p := s.Personalization; p != nil {
+			ds.Personalization = &campaigns.Personalization{Field: p.Field, Instructions: p.Instructions,
+				OnFailure: cmp.Or(p.OnFailure, campaigns.OnFailureWait), Review: deref(p.Review, false)}
+		}
 	}
 	return t
 }
@@ -388,9 +403,17 @@ func templateView(t store.CampaignTemplate) CampaignTemplate {
 			DailyCap:      &t.Settings.DailyCap,
 			StopRules: &StopRules{OnReply: &r.OnReply, OnBounce: &r.OnBounce, OnUnsubscribe: &r.OnUnsubscribe,
 				StopCompanyOnReply: &r.StopCompanyOnReply},
+			Personalization: personalizationView(t.Settings.Personalization),
 		},
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
+}
+
+func personalizationView(p *campaigns.Personalization) *CampaignPersonalization {
+	if p == nil {
+		return nil
+	}
+	return &CampaignPersonalization{Field: p.Field, Instructions: p.Instructions, OnFailure: p.OnFailure, Review: &p.Review}
 }
 
 // templateError answers a refused template with 422, one error per

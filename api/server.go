@@ -131,6 +131,7 @@ func (s *Server) registerRoutes() {
 	s.registerChat()
 	s.registerCampaignInstances()
 	s.registerEnrollments()
+	s.registerPersonalization()
 	s.registerCampaignMetrics()
 	s.registerTriggers()
 	s.registerPipeline()

@@ -45,8 +45,9 @@ type Deps struct {
 	// WebhookHosts are the hosts the http_webhook workflow action may
 	// call (WORKFLOW_WEBHOOK_HOSTS); empty registers no such action.
 	WebhookHosts []string
-	// AIProvider is the AI vendor of chat replies and personalisation (AI_PROVIDER: anthropic
-	// or gemini); empty or unconfigured falls back to the one configured.
+	// AIProvider is the AI vendor of chat replies and personalisation
+	// (AI_PROVIDER: anthropic or gemini); empty or unconfigured falls back
+	// to the one configured.
 	AIProvider string
 }
 

@@ -1,6 +1,7 @@
 package vendorsim
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -15,6 +16,17 @@ const (
 	// GeminiBlockMarker in the last user message makes the fake Gemini block
 	// the prompt: promptFeedback.blockReason SAFETY and no candidates.
 	GeminiBlockMarker = "sim:block"
+	// AIReplyMarker makes both AI fakes answer exactly the text after it,
+	// to the end of its line, with each literal \n as a line break
+	// ("sim:reply I'm sorry, I cannot help"): a stand-in for a model that
+	// answers badly, or obeys text it should have treated as data.
+	AIReplyMarker = "sim:reply"
+	// AIDataOpen and AIDataClose delimit the JSON data block of a
+	// personalisation prompt. A prompt holding one is answered with an
+	// opening line built from its "company" and "company_industry"
+	// (OpeningLine), as a model asked for one would.
+	AIDataOpen  = "<contact_data>"
+	AIDataClose = "</contact_data>"
 )
 
 // aiSummaryWords is how many words of the prompt a fake AI answer repeats.
@@ -34,7 +46,63 @@ func AnthropicReply(system, prompt string) string { return aiReply("anthropic", 
 func GeminiReply(system, prompt string) string { return aiReply("gemini", system, prompt) }
 
 func aiReply(vendor, system, prompt string) string {
+	if text, ok := aiScripted(prompt); ok {
+		return text
+	}
+	if line, ok := aiOpeningLine(prompt); ok {
+		return line
+	}
 	return fmt.Sprintf("[%s %016x] Re: %s", vendor, Hash(vendor, system, prompt), aiSummary(prompt, aiSummaryWords))
+}
+
+// aiScripted is the text after the first AIReplyMarker of prompt.
+func aiScripted(prompt string) (string, bool) {
+	i := strings.Index(prompt, AIReplyMarker)
+	if i < 0 {
+		return "", false
+	}
+	rest := prompt[i+len(AIReplyMarker):]
+	if j := strings.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	rest = strings.TrimPrefix(rest, " ")
+	return strings.ReplaceAll(rest, `\n`, "\n"), true
+}
+
+// OpeningLine is the fake models' opening line for a recipient at company
+// in industry (either may be empty).
+func OpeningLine(company, industry string) string {
+	switch {
+	case company != "" && industry != "":
+		return fmt.Sprintf("Saw how %s keeps growing in %s, congrats on the momentum.", company, industry)
+	case company != "":
+		return fmt.Sprintf("Saw how %s keeps growing, congrats on the momentum.", company)
+	}
+	return "Hope the quarter is off to a strong start."
+}
+
+// aiOpeningLine answers a prompt with a data block: the last block's
+// JSON, read for its company and industry. Text elsewhere in the data
+// (an "instruction" inside an enrichment field) is ignored, as a well
+// behaved model would.
+func aiOpeningLine(prompt string) (string, bool) {
+	open := strings.LastIndex(prompt, AIDataOpen)
+	if open < 0 {
+		return "", false
+	}
+	rest := prompt[open+len(AIDataOpen):]
+	end := strings.Index(rest, AIDataClose)
+	if end < 0 {
+		return "", false
+	}
+	var data struct {
+		Company  string `json:"company"`
+		Industry string `json:"company_industry"`
+	}
+	if json.Unmarshal([]byte(rest[:end]), &data) != nil {
+		return "", false
+	}
+	return OpeningLine(strings.TrimSpace(data.Company), strings.TrimSpace(data.Industry)), true
 }
 
 // aiSummary is the first n words of s with runs of white space collapsed.

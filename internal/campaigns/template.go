@@ -73,6 +73,9 @@ type Settings struct {
 	SendingWindow SendingWindow `json:"sending_window"`
 	DailyCap      int           `json:"daily_cap"` // the default cap of instances made from the template
 	StopRules     StopRules     `json:"stop_rules"`
+	// Personalization, when set, has an ai_personalize job write a custom
+	// field of each enrollment before its lead is sent.
+	Personalization *Personalization `json:"personalization,omitempty"`
 }
 
 // SendingWindow is when emails go out, in the prospect's local time: from

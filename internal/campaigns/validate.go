@@ -43,6 +43,9 @@ const (
 	CodeDailyCapOutOfRange = "daily_cap_out_of_range"
 	CodeStopRuleRequired   = "stop_rule_required"
 	CodeTooManyProblems    = "too_many_problems"
+	CodeInvalidOnFailure   = "invalid_on_failure"
+	CodeFallbackRequired   = "fallback_required"
+	CodeUnusedField        = "unused_field"
 )
 
 // Problem is one thing wrong with a template, located precisely enough to
@@ -102,6 +105,7 @@ func (t Template) Validate() error {
 		v.step(i, s)
 	}
 	v.settings(t.Settings)
+	v.personalization(t)
 	return v.err()
 }
 
