@@ -84,11 +84,13 @@ VALUES ($1, $2, $3, jsonb_build_object('greeting', 'Hi ' || $4::text)) RETURNING
 			return err
 		}
 		// One event hangs off the enrollment, one only off the contact (a
-		// reply matched by address, say), so both FK paths are covered.
+		// reply matched by address, say), so both FK paths are covered, and
+		// one names the address but was never linked (no enrollment matched).
 		if _, err := tx.Exec(ctx, `
 INSERT INTO campaign_events (instance_id, enrollment_id, contact_id, type, payload, occurred_at)
 VALUES ($1, $2, $3, 'emailsSent', jsonb_build_object('leadEmail', $4::text), now()),
-       ($1, NULL, $3, 'emailsReplied', jsonb_build_object('from', upper($4::text)), now())`, instance, enrollment, f.id, f.email); err != nil {
+       ($1, NULL, $3, 'emailsReplied', jsonb_build_object('from', upper($4::text)), now()),
+       (NULL, NULL, NULL, 'emailsOpened', jsonb_build_object('leadEmail', initcap($4::text)), now())`, instance, enrollment, f.id, f.email); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO yolo_decisions (contact_id, decision, reasons) VALUES ($1, 'enroll', '["icp 80"]')`, f.id)
@@ -189,8 +191,8 @@ func TestEraseContact(t *testing.T) {
 	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM campaign_events WHERE contact_id IS NULL AND payload = '{}'`).Scan(&orphanEvents); err != nil {
 		t.Fatal(err)
 	}
-	if orphanEvents != 1 || countRows(t, b, "campaign_events") != 3 {
-		t.Errorf("scrubbed events without contact = %d of %d, want 1 of 3 (the enrollment's went with it)",
+	if orphanEvents != 2 || countRows(t, b, "campaign_events") != 5 {
+		t.Errorf("scrubbed events without contact = %d of %d, want 2 of 5 (the enrollment's went with it)",
 			orphanEvents, countRows(t, b, "campaign_events"))
 	}
 

@@ -33,7 +33,11 @@ type ErasedCopies struct {
 var notRunJobStates = []string{"available", "scheduled", "retryable", "pending"}
 
 const (
-	scrubEventsSQL = `UPDATE campaign_events SET payload = '{}' WHERE contact_id = $1 AND payload <> '{}'`
+	// Events linked to the contact, and those never linked to anyone that
+	// name its address (a webhook for a lead no enrollment matched).
+	scrubEventsSQL = `
+UPDATE campaign_events SET payload = '{}'
+WHERE (contact_id = $1 OR contact_id IS NULL AND lower(payload->>'leadEmail') = $2) AND payload <> '{}'`
 	// A stored response that names the contact (its id in the body or the
 	// Location header, or its address, e.g. in a 409) would replay its data.
 	deleteIdempotencySQL = `
@@ -51,13 +55,14 @@ WHERE state = ANY($2::river_job_state[])
 
 // EraseCopies scrubs and deletes the copies of the contact with id and
 // address email that would outlive its row: campaign event payloads become
-// {} (their contact_id goes NULL with the row), idempotency records whose
+// {} (their contact_id goes NULL with the row; unlinked events naming the
+// address are scrubbed too), idempotency records whose
 // response names the contact are deleted, and so are the jobs about it that
 // have not run. Enrollments and YOLO decisions go with the row (ON DELETE
 // CASCADE). Run it in the transaction that deletes the row.
 func (p *PersonalData) EraseCopies(ctx context.Context, id uuid.UUID, email string) (ErasedCopies, error) {
 	var out ErasedCopies
-	tag, err := p.db.Exec(ctx, scrubEventsSQL, id)
+	tag, err := p.db.Exec(ctx, scrubEventsSQL, id, email)
 	if err != nil {
 		return out, fmt.Errorf("scrub campaign events: %w", err)
 	}
