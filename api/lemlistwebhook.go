@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -9,9 +10,11 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtgs/sales-automation/internal/campaigns"
+	"github.com/rtgs/sales-automation/internal/groupcommit"
 	"github.com/rtgs/sales-automation/internal/obs"
 	"github.com/rtgs/sales-automation/internal/store"
 	"github.com/rtgs/sales-automation/jobs"
@@ -80,11 +83,11 @@ func (s *Server) routeLemlistWebhook() {
 			count(webhookIgnored)
 			return c.Status(fiber.StatusOK).JSON(fiber.Map{"status": webhookIgnored})
 		}
-		n, err := s.ingestEvent(c, ev)
+		fresh, err := s.ingestEvent(c, ev)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !fresh {
 			count(webhookDuplicate)
 			return c.Status(fiber.StatusOK).JSON(fiber.Map{"status": webhookDuplicate})
 		}
@@ -93,29 +96,57 @@ func (s *Server) routeLemlistWebhook() {
 	})
 }
 
+// pendingEvent is one delivery waiting for its batch's transaction.
+type pendingEvent struct {
+	ev    store.NewCampaignEvent
+	fresh bool // stored by this delivery, not before
+	err   error
+}
+
+// newEventIngest returns the group committer of webhook deliveries:
+// concurrent deliveries are stored, with their processing jobs, in one
+// transaction per batch (batch 0: each alone).
+func (s *Server) newEventIngest() *groupcommit.Group[*pendingEvent] {
+	return groupcommit.New(s.cfg.GroupCommitRunners, max(s.cfg.GroupCommitBatch, 1), func(batch []*pendingEvent) {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+		defer cancel()
+		evs := make([]store.NewCampaignEvent, len(batch))
+		for i, p := range batch {
+			evs[i] = p.ev
+		}
+		var fresh map[string]bool
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) (err error) {
+			fresh, err = jobs.IngestCampaignEvents(ctx, tx, s.river, evs)
+			return err
+		})
+		for _, p := range batch {
+			// The first delivery of an event in the batch stored it; a
+			// replay in the same batch is a duplicate like any other.
+			p.fresh, p.err = fresh[p.ev.VendorEventID], err
+			delete(fresh, p.ev.VendorEventID)
+		}
+	})
+}
+
 // ingestEvent stores ev and queues its processing in one transaction,
-// returning 0 when it was stored before.
-func (s *Server) ingestEvent(c *fiber.Ctx, ev campaigns.LemlistEvent) (int, error) {
+// shared with the deliveries arriving at the same time; it reports
+// whether ev was new.
+func (s *Server) ingestEvent(c *fiber.Ctx, ev campaigns.LemlistEvent) (bool, error) {
 	ctx := c.UserContext()
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
-	n, err := jobs.IngestCampaignEvents(ctx, tx, s.river, []store.NewCampaignEvent{{
+	p := &pendingEvent{ev: store.NewCampaignEvent{
 		Vendor: "lemlist", VendorEventID: ev.ID, CampaignID: ev.CampaignID, LeadID: ev.LeadID,
 		Type: ev.Type, Step: ev.Step, Payload: ev.Payload, OccurredAt: ev.CreatedAt,
-	}})
-	if err != nil {
-		return 0, err
+	}}
+	if err := s.events.Do(ctx, p); err != nil {
+		return false, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return 0, err
+	if p.err != nil {
+		return false, p.err
 	}
-	if n > 0 {
+	if p.fresh {
 		obs.Logger(ctx, s.logger).DebugContext(ctx, "webhook event stored", slog.String("type", ev.Type))
 	}
-	return n, nil
+	return p.fresh, nil
 }
 
 // readWebhookBody reads at most webhookBodyLimit of the body, which the

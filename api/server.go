@@ -25,6 +25,7 @@ import (
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/contacts"
+	"github.com/rtgs/sales-automation/internal/groupcommit"
 	"github.com/rtgs/sales-automation/internal/obs"
 	"github.com/rtgs/sales-automation/internal/ratelimit"
 	"github.com/rtgs/sales-automation/internal/store"
@@ -54,6 +55,7 @@ type Server struct {
 	metrics  *obs.HTTPMetrics
 	idem     *store.IdempotencyKeys
 	contacts *contacts.Service
+	events   *groupcommit.Group[*pendingEvent] // webhook deliveries
 	actions  actions.Catalog
 	engine   *engine.Engine
 
@@ -73,6 +75,7 @@ func New(d Deps) (*Server, error) {
 		idem: store.NewIdempotencyKeys(d.Pool),
 	}
 	s.contacts = s.newContactService()
+	s.events = s.newEventIngest()
 	cat, err := actions.Builtin()
 	if err != nil {
 		return nil, err
@@ -162,7 +165,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.logger.Info("api shutting down", slog.Duration("timeout", s.cfg.ShutdownTimeout))
 	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
-	s.contacts.Close() // after the handlers that use it have drained
+	s.contacts.Close() // after the handlers that use them have drained
+	s.events.Close()
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -45,20 +45,23 @@ type ManyTxInserter interface {
 // IngestCampaignEvents stores the events not stored yet and queues an
 // outreach_process_event job for each new row, on tx: the one path of
 // webhook deliveries and the activity backfill, so an event arriving both
-// ways is stored and processed once. It returns how many were new.
-func IngestCampaignEvents(ctx context.Context, tx pgx.Tx, ins ManyTxInserter, evs []store.NewCampaignEvent) (int, error) {
-	ids, err := store.NewCampaignEvents(tx).InsertNew(ctx, evs)
-	if err != nil || len(ids) == 0 {
-		return 0, err
+// ways is stored and processed once. It returns the vendor event ids that
+// were new.
+func IngestCampaignEvents(ctx context.Context, tx pgx.Tx, ins ManyTxInserter, evs []store.NewCampaignEvent) (map[string]bool, error) {
+	stored, err := store.NewCampaignEvents(tx).InsertNew(ctx, evs)
+	if err != nil || len(stored) == 0 {
+		return nil, err
 	}
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: OutreachProcessEventArgs{EventID: id}}
+	fresh := make(map[string]bool, len(stored))
+	params := make([]river.InsertManyParams, len(stored))
+	for i, e := range stored {
+		fresh[e.VendorEventID] = true
+		params[i] = river.InsertManyParams{Args: OutreachProcessEventArgs{EventID: e.ID}}
 	}
 	if _, err := ins.InsertManyFastTx(ctx, tx, params); err != nil {
-		return 0, fmt.Errorf("queue %s: %w", KindOutreachProcessEvent, err)
+		return nil, fmt.Errorf("queue %s: %w", KindOutreachProcessEvent, err)
 	}
-	return len(ids), nil
+	return fresh, nil
 }
 
 // OutreachProcessEventWorker works OutreachProcessEventArgs: it links the

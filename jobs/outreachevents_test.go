@@ -74,7 +74,7 @@ func (b *eventBundle) deliver(t *testing.T, ctx context.Context, typ, lead, emai
 	if err != nil || len(ids) != 1 {
 		t.Fatalf("insert event: %v, %v", ids, err)
 	}
-	if _, err := b.worker.Work(ctx, t, b.tx, OutreachProcessEventArgs{EventID: ids[0]}, nil); err != nil {
+	if _, err := b.worker.Work(ctx, t, b.tx, OutreachProcessEventArgs{EventID: ids[0].ID}, nil); err != nil {
 		t.Fatal(err)
 	}
 }

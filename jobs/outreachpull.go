@@ -132,11 +132,11 @@ func (w *OutreachPullActivitiesWorker) Work(ctx context.Context, job *river.Job[
 		return fmt.Errorf("begin pull: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
-	n, err := IngestCampaignEvents(ctx, tx, ins, page)
+	fresh, err := IngestCampaignEvents(ctx, tx, ins, page)
 	if err != nil {
 		return err
 	}
-	added += n
+	added += len(fresh)
 	if !newest.IsZero() {
 		if err := store.NewVendorCursors(tx).Advance(ctx, lemlistActivitiesFeed, newest); err != nil {
 			return err
@@ -160,14 +160,14 @@ func (w *OutreachPullActivitiesWorker) ingest(ctx context.Context, ins ManyTxIns
 		return 0, fmt.Errorf("begin pull page: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
-	n, err := IngestCampaignEvents(ctx, tx, ins, page)
+	fresh, err := IngestCampaignEvents(ctx, tx, ins, page)
 	if err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("commit pull page: %w", err)
 	}
-	return n, nil
+	return len(fresh), nil
 }
 
 // activityEvent turns a listed activity into the event to store, the

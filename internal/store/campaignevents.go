@@ -50,12 +50,18 @@ type CampaignEvents struct{ db DBTX }
 // transaction.
 func NewCampaignEvents(db DBTX) *CampaignEvents { return &CampaignEvents{db: db} }
 
+// StoredEvent is a row InsertNew wrote.
+type StoredEvent struct {
+	ID            int64
+	VendorEventID string
+}
+
 // InsertNew stores the events not stored yet, in one statement, and returns
-// the ids of the rows it wrote (an event already stored, by vendor and
+// the rows it wrote (an event already stored, by vendor and
 // vendor event id, writes nothing: replays are free). Each new row gets its
 // instance right away, found by the vendor campaign id, so it counts in the
 // instance's metrics before it is processed.
-func (s *CampaignEvents) InsertNew(ctx context.Context, evs []NewCampaignEvent) ([]int64, error) {
+func (s *CampaignEvents) InsertNew(ctx context.Context, evs []NewCampaignEvent) ([]StoredEvent, error) {
 	if len(evs) == 0 {
 		return nil, nil
 	}
@@ -79,12 +85,12 @@ func (s *CampaignEvents) InsertNew(ctx context.Context, evs []NewCampaignEvent) 
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::timestamptz[])
 		     AS e(vendor, event_id, campaign_id, lead_id, type, step, payload, occurred_at)
 		ON CONFLICT (vendor, vendor_event_id) WHERE vendor_event_id IS NOT NULL DO NOTHING
-		RETURNING id`,
+		RETURNING id, vendor_event_id`,
 		vendors, ids, campaignIDs, leads, types, steps, payloads, times)
 	if err != nil {
 		return nil, fmt.Errorf("insert campaign events: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StoredEvent])
 	if err != nil {
 		return nil, fmt.Errorf("insert campaign events: %w", err)
 	}
