@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,6 +172,40 @@ func TestLemlistWebhookReplay(t *testing.T) {
 	}
 	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = $1`, jobs.KindOutreachProcessEvent); n != 1 {
 		t.Errorf("%d processing jobs, want 1", n)
+	}
+}
+
+// The same event delivered many times at once (so in one batch or a few)
+// is stored once, with one job, and accepted once.
+func TestLemlistWebhookConcurrentReplays(t *testing.T) {
+	t.Parallel()
+	b := setupWebhook(t)
+	seedInstance(t, b, "cam_1", `{}`)
+	body := lemlistEvent("act_burst", "emailsOpened", testWebhookSecret)
+	const n = 16
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- b.do(t, request{method: "POST", path: webhookPath, body: body}).status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	if count[202] != 1 || count[200] != n-1 {
+		t.Errorf("statuses %v, want one 202 and %d 200s", count, n-1)
+	}
+	if got := b.count(t, `SELECT count(*) FROM campaign_events WHERE vendor_event_id = 'act_burst'`); got != 1 {
+		t.Errorf("%d events stored, want 1", got)
+	}
+	if got := b.count(t, `SELECT count(*) FROM river_job WHERE kind = $1`, jobs.KindOutreachProcessEvent); got != 1 {
+		t.Errorf("%d processing jobs, want 1", got)
 	}
 }
 
