@@ -21,11 +21,13 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench BenchmarkAuthOverhead -benchtime 20000x ./api/
 	$(GO) test -run '^$$' -bench BenchmarkCreateContactEnqueue -benchtime 10000x ./api/
-	$(GO) test -run '^$$' -bench BenchmarkWebhookIngest -benchtime 20000x ./api/ # 100000x for the issue's figure
+	$(GO) test -run '^$$' -bench BenchmarkWebhookIngest -benchtime 100000x ./api/
 	$(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./internal/importer/
 	$(GO) test -run '^$$' -bench 'BenchmarkEnrichment$$' -benchtime 1x -timeout 30m ./internal/enrichment/
 	$(GO) test -run '^$$' -bench BenchmarkEnrichContactOverhead -benchtime 5000x -timeout 30m ./internal/enrichment/
 	$(GO) test -run '^$$' -bench BenchmarkScoreContactThroughput -benchtime 3000x ./jobs/
+	$(GO) test -run '^$$' -bench 'BenchmarkStepTransition|BenchmarkWorkflowThroughput' -benchtime 1x ./jobs/
+	$(GO) test -run '^$$' -bench BenchmarkOutreachEnroll -benchtime 1x -timeout 30m ./jobs/ # RTGS_BENCH_ENROLL_CONTACTS=10000 for the full figure (about 17 min)
 	$(GO) test -run '^$$' -bench 'BenchmarkAuthenticate' -benchtime 1s ./internal/auth/
 	$(GO) test -run '^$$' -bench BenchmarkWorkerThroughput -benchtime 20000x ./internal/worker/
 	$(GO) test -run '^$$' -bench BenchmarkLimiterAcquire -benchtime 20000x ./integrations/guard/
