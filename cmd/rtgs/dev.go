@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/rtgs/sales-automation/api"
+	"github.com/rtgs/sales-automation/integrations/lemlist"
 	"github.com/rtgs/sales-automation/integrations/vendorsim"
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/config"
@@ -99,16 +100,24 @@ func runDev(ctx context.Context, args []string, lookup config.Lookup, stdout, st
 		}
 		sim = vendorsim.Default(vendorsim.Options{})
 		cfg.Worker.Vendors.SimulatorURL = "http://" + simLn.Addr().String()
+		if cfg.API.LemlistWebhookSecret == "" {
+			cfg.API.LemlistWebhookSecret = config.Secret(randomSecret())
+		}
 	}
 	printBanner(stderr, apiLn.Addr(), workerLn.Addr(), config.MaskURL(pg.URL), adminKey, filepath.Join(cfg.DataDir, "admin-key"))
 	if sim != nil {
-		fmt.Fprintf(stderr, "  No vendor keys are set: every vendor is the simulator at %s\n  (counters: %[1]s/_admin/counters)\n\n", cfg.Worker.Vendors.SimulatorURL)
+		fmt.Fprintf(stderr, "  No vendor keys are set: every vendor is the simulator at %s\n  (counters: %[1]s/_admin/counters)\n", cfg.Worker.Vendors.SimulatorURL)
+		fmt.Fprintf(stderr, "  Campaign events: POST %s/_admin/lemlist/activities {\"campaign_id\", \"email\", \"type\": \"emailsReplied\"}\n"+
+			"  plays a lead's event; lemlist's webhook brings it to the API\n\n", cfg.Worker.Vendors.SimulatorURL)
 	}
 
 	reg := obs.NewRegistry() // one process, one registry: api and worker metrics together
 	g, gctx := errgroup.WithContext(ctx)
 	if sim != nil {
 		g.Go(func() error { return sim.Serve(gctx, simLn) })
+		if err := devWebhook(gctx, cfg, apiLn.Addr()); err != nil {
+			return err
+		}
 	}
 	g.Go(func() error {
 		return api.Run(gctx, cfg.API, api.RunOptions{Pool: pool, Redis: rdb, Logger: logger, Registry: reg, Listener: apiLn})
@@ -199,4 +208,22 @@ RTGS Sales Automation is running (Ctrl-C stops everything)
 func localhost(a net.Addr) string {
 	_, port, _ := net.SplitHostPort(a.String())
 	return "localhost:" + port
+}
+
+// devWebhook registers the API's lemlist webhook with the simulator, with
+// the run's secret, so events played on the simulator reach the platform
+// as lemlist's would.
+func devWebhook(ctx context.Context, cfg config.Dev, api net.Addr) error {
+	client, err := lemlist.NewClient(lemlist.Config{BaseURL: cfg.Worker.Vendors.SimulatorURL + "/lemlist", APIKey: vendorsim.DevKey})
+	if err != nil {
+		return err
+	}
+	_, err = client.CreateHook(ctx, lemlist.CreateHookRequest{
+		TargetURL: "http://" + api.String() + "/api/v1/webhooks/lemlist/dev",
+		Secret:    cfg.API.LemlistWebhookSecret.Reveal(),
+	})
+	if err != nil {
+		return fmt.Errorf("register the lemlist webhook with the simulator: %w", err)
+	}
+	return nil
 }

@@ -19,7 +19,15 @@ const maxKnobsBody = 64 << 10
 //	GET  /_admin/knobs/{vendor}   Knobs
 //	PUT  /_admin/knobs/{vendor}   replace a vendor's knobs (400 names the bad field)
 //	POST /_admin/reset            clear counters, windows, duplicates and fake data
+//
+// plus what a fake adds of its own (adminMounter), such as lemlist's
+// POST /_admin/lemlist/activities.
 func (s *Sim) mountAdmin() {
+	for _, name := range s.order {
+		if m, ok := s.vendors[name].(adminMounter); ok {
+			m.mountAdmin(s.mux)
+		}
+	}
 	s.mux.HandleFunc("GET /_admin/counters", func(w http.ResponseWriter, r *http.Request) {
 		writeAdmin(w, http.StatusOK, s.Counters())
 	})
@@ -43,6 +51,11 @@ func (s *Sim) mountAdmin() {
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// adminMounter is a fake with admin routes of its own.
+type adminMounter interface {
+	mountAdmin(mux *http.ServeMux)
 }
 
 func (s *Sim) putKnobs(w http.ResponseWriter, r *http.Request) {
