@@ -69,13 +69,20 @@ type Config struct {
 }
 
 // DefaultGuardConfig is lemlist's documented limit for guard.New: 20 calls
-// per 2 seconds per API key, on all routes, in the one bucket.
+// per 2 seconds per API key, on all routes, in the one bucket, spread over
+// DefaultSlack more.
 func DefaultGuardConfig() guard.Config {
 	return guard.Config{
 		Vendor: Vendor,
 		Limits: map[string]guard.Limit{Bucket: {Rate: 20, Per: Window}},
+		Slack:  DefaultSlack,
 	}
 }
+
+// DefaultSlack is how much longer than Window 20 calls take by default
+// (LEMLIST_RATE_SLACK): lemlist counts calls as they reach it, so the
+// delay between our grant and its count must not crowd 21 into a window.
+const DefaultSlack = 150 * time.Millisecond
 
 // Client calls lemlist. It is safe for concurrent use.
 type Client struct {

@@ -51,6 +51,10 @@ type Vendor struct {
 	Model   string          // AI vendors only
 	Limits  map[string]Rate // by bucket; "default" always present
 	Daily   int             // calls per day across buckets, 0 for none
+	// Slack is how much longer than a window its calls take, so delay
+	// jitter never lets the vendor count one call too many in a window;
+	// 0 is the guard's default (at most 50 ms).
+	Slack time.Duration
 }
 
 // Configured reports whether the vendor has a credential.
@@ -99,6 +103,11 @@ func readVendors(r *reader) Vendors {
 			BaseURL: url("LEMLIST_BASE_URL", "https://api.lemlist.com/api"),
 			Key:     Secret(r.String("LEMLIST_API_KEY", "", "lemlist API key (HTTP Basic password)")),
 			Limits:  map[string]Rate{"default": r.Rate("LEMLIST_RATE_LIMIT", "20/2s", "lemlist limit per API key")},
+			// lemlist's window is short and counts calls as they reach it:
+			// 50 ms of slack let a few calls in 10,000 through as 429s on a
+			// loaded machine (the enrollment benchmark).
+			Slack: r.Duration("LEMLIST_RATE_SLACK", 150*time.Millisecond,
+				"how much longer than lemlist's window its calls are spread over, absorbing delay jitter so lemlist never counts one too many"),
 		},
 		Explorium: Vendor{
 			BaseURL: url("EXPLORIUM_BASE_URL", "https://api.explorium.ai"),

@@ -138,6 +138,7 @@ func (s *Set) guard(cfg config.Vendors, d Deps, name string, v config.Vendor) (*
 		Vendor:     name,
 		Limits:     limits,
 		Daily:      v.Daily,
+		Slack:      v.Slack,
 		Redis:      d.Redis,
 		KeyPrefix:  cfg.RedisPrefix,
 		Breaker:    guard.BreakerSettings{FailureThreshold: cfg.BreakerFailures, OpenFor: cfg.BreakerOpenFor},
