@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertest"
 
 	"github.com/rtgs/sales-automation/internal/contacts"
+	"github.com/rtgs/sales-automation/internal/dbtest"
 	"github.com/rtgs/sales-automation/internal/store"
 )
 
@@ -202,5 +203,67 @@ func TestProcessEventSignalsWaits(t *testing.T) {
 	want := []string{"replied " + enr.String(), "replied " + contact.String()}
 	if strings.Join(rec.got, ",") != strings.Join(want, ",") {
 		t.Errorf("signalled %v, want %v", rec.got, want)
+	}
+}
+
+// A reply processed from lemlist completes the workflow step waiting for
+// it (keyed by the contact), and the run goes on.
+func TestProcessEventWakesWorkflowWait(t *testing.T) {
+	t.Parallel()
+	wb := setupWorkflows(t)
+	ctx := context.Background()
+	var tmpl, inst, contact, enr uuid.UUID
+	err := pgx.BeginFunc(ctx, wb.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO campaign_templates (name) VALUES ('t') RETURNING id`).Scan(&tmpl); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO campaign_instances (template_id, name, status, lemlist_campaign_id)
+			VALUES ($1, 'i', 'active', 'cam_1') RETURNING id`, tmpl).Scan(&inst); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO contacts (email) VALUES ('ann@acme.example') RETURNING id`).Scan(&contact); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO enrollments (instance_id, template_id, contact_id, status, lemlist_lead_id, enrolled_at)
+			VALUES ($1, $2, $3, 'active', 'lea_ann', now()) RETURNING id`, inst, tmpl, contact).Scan(&enr)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const replied = `workflow:
+  metadata: {name: replied}
+  inputs:
+    contact: {type: string, required: true}
+  steps:
+    - id: reply
+      wait: {event: replied, key: "${{ inputs.contact }}", timeout: 1h}
+    - id: after
+      action: echo
+      inputs: {type: "${{ steps.reply.output.data.type }}"}
+`
+	id := wb.start(t, "replied", replied, map[string]any{"contact": contact.String()})
+	wb.awaitStatus(t, id, "reply", store.StepWaiting)
+
+	stored, err := store.NewCampaignEvents(wb.pool).InsertNew(ctx, []store.NewCampaignEvent{{Vendor: "lemlist", VendorEventID: "act_r1",
+		CampaignID: "cam_1", LeadID: "lea_ann", Type: "emailsReplied", Payload: []byte(`{"_id":"act_r1"}`), OccurredAt: time.Now()}})
+	if err != nil || len(stored) != 1 {
+		t.Fatalf("store the event: %v %v", stored, err)
+	}
+	err = pgx.BeginFunc(ctx, wb.pool, func(tx pgx.Tx) error {
+		w := rivertest.NewWorker(t, riverpgxv5.New(nil), &river.Config{Schema: dbtest.Schema(wb.pool)}, &OutreachProcessEventWorker{
+			db: tx, hasher: contacts.NewHasher([]byte("test-key-test-key-test-key-012345")), waits: wb.engine,
+			now: time.Now, logger: slog.New(slog.DiscardHandler)})
+		_, err := w.Work(ctx, t, tx, OutreachProcessEventArgs{EventID: stored[0].ID}, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, steps := wb.wait(t, id)
+	if run.Status != store.RunCompleted {
+		t.Fatalf("run = %s (%s), want completed after the reply", run.Status, run.Error)
+	}
+	if s := steps["after"]; !strings.Contains(string(s.Output), "emailsReplied") {
+		t.Errorf("after = %s %s, want it to see the reply", s.Status, s.Output)
 	}
 }
