@@ -212,6 +212,7 @@ func stepTransition(b *testing.B, ctx context.Context, fs fetchSettings, steps i
 
 // benchHop is the anchor's job: it inserts the next one.
 type benchHop struct {
+	Chain    int       `json:"chain,omitempty"`
 	N        int       `json:"n"`
 	Inserted time.Time `json:"inserted"`
 }
@@ -223,7 +224,8 @@ func (benchHop) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: Q
 
 // BenchmarkWorkflowThroughput runs 100 concurrent runs of a 10-step no-op
 // chain and reports step transitions per second beside bare River no-op
-// jobs per second on the same queue settings (target >= 0.3x):
+// jobs per second on the same queue settings (target >= 0.3x), and beside
+// River chains that hand off in one transaction as every transition does:
 //
 //	go test -run '^$' -bench BenchmarkWorkflowThroughput -benchtime 1x ./jobs/
 func BenchmarkWorkflowThroughput(b *testing.B) {
@@ -254,6 +256,7 @@ func workflowThroughput(b *testing.B, ctx context.Context, fs fetchSettings) {
 		}
 		wg.Wait()
 		bare := float64(runs*steps) / time.Since(start).Seconds()
+		release(client, pool)
 
 		epool, e, eclient := benchEngine(b, fs)
 		if _, _, err := engine.Register(ctx, epool, "ten.yaml", []byte(chain("ten", steps)), store.OriginAPI, testActions); err != nil {
@@ -263,12 +266,63 @@ func workflowThroughput(b *testing.B, ctx context.Context, fs fetchSettings) {
 		rs := startRuns(b, ctx, epool, e, eclient, "ten", runs)
 		awaitRuns(b, ctx, epool, rs)
 		ours := float64(runs*steps) / time.Since(start).Seconds()
+		release(eclient, epool)
+		handoff := riverHandoff(b, ctx, fs, runs, steps)
 		b.ReportMetric(ours, fs.name+"_transitions/s")
 		b.ReportMetric(bare, fs.name+"_river_noop_jobs/s")
+		b.ReportMetric(handoff, fs.name+"_river_handoffs/s")
 		b.ReportMetric(ours/bare, fs.name+"_x_river")
-		b.Logf("%s (fetch poll %v, cooldown %v, %d workers): %d concurrent runs of a %d-step no-op chain %.0f step transitions/s; bare River no-op jobs %.0f jobs/s; %.2fx (target >= 0.3x)",
-			fs.name, fs.poll, fs.cooldown, benchConcurrency, runs, steps, ours, bare, ours/bare)
+		b.Logf("%s (fetch poll %v, cooldown %v, %d workers): %d concurrent runs of a %d-step no-op chain %.0f step transitions/s; "+
+			"bare River no-op jobs %.0f jobs/s (%.2fx, target >= 0.3x); River chains handing off in one transaction %.0f hops/s (%.2fx)",
+			fs.name, fs.poll, fs.cooldown, benchConcurrency, runs, steps, ours, bare, ours/bare, handoff, ours/handoff)
 	}
+}
+
+// riverHandoff is the second anchor: River alone doing what every step
+// transition must, runs chains of steps no-op jobs each of which inserts the
+// next and completes itself in one transaction (JobCompleteTx), and
+// returns the hops per second.
+func riverHandoff(b *testing.B, ctx context.Context, fs fetchSettings, chains, steps int) float64 {
+	pool := benchPool(b)
+	workers := river.NewWorkers()
+	var client *river.Client[pgx.Tx]
+	var wg sync.WaitGroup
+	wg.Add(chains * steps)
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[benchHop]) error {
+		defer wg.Done()
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if job.Args.N+1 < steps {
+				if _, err := client.InsertTx(ctx, tx, benchHop{Chain: job.Args.Chain, N: job.Args.N + 1}, nil); err != nil {
+					return err
+				}
+			}
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		})
+	}))
+	client = benchClient(b, pool, workers, fs)
+	params := make([]river.InsertManyParams, chains)
+	for i := range params {
+		params[i] = river.InsertManyParams{Args: benchHop{Chain: i}}
+	}
+	start := time.Now()
+	if _, err := client.InsertMany(ctx, params); err != nil {
+		b.Fatal(err)
+	}
+	wg.Wait()
+	hops := float64(chains*steps) / time.Since(start).Seconds()
+	release(client, pool)
+	return hops
+}
+
+// release stops a measurement's client and closes its pool before the
+// next measurement, so idle clients neither poll nor hold connections (the
+// server's max_connections is shared by every pool of the benchmark).
+func release(client *river.Client[pgx.Tx], pool *pgxpool.Pool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = client.Stop(ctx)
+	pool.Close()
 }
 
 // benchStepNoop is the throughput anchor's job.
