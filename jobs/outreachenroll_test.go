@@ -303,4 +303,20 @@ func TestOutreachLeadAndCampaignState(t *testing.T) {
 	if len(found) != 1 || found[0].ID != *got.LemlistCampaignID || found[0].Status != "paused" {
 		t.Errorf("lemlist campaigns named fresh = %+v, want one, paused", found)
 	}
+	// Its sequence has the template's steps, once, as the leads' variables.
+	seqs, err := b.client.CampaignSequences(ctx, *got.LemlistCampaignID)
+	if err != nil || len(seqs) != 1 || len(seqs[0].Steps) != 2 {
+		t.Fatalf("sequences of the created campaign: %+v, %v; want one of 2 steps", seqs, err)
+	}
+	if st := seqs[0].Steps; st[0].Subject != "{{step1Subject}}" || st[0].Message != "{{step1Body}}" ||
+		st[1].Subject != "{{step2Subject}}" || st[1].Delay != 3 {
+		t.Errorf("steps %+v, want the step variables with the template's delays", st)
+	}
+	// A mapped campaign's sequence is the user's: left alone.
+	if r, err := cw.Work(ctx, t, b.tx, OutreachCampaignSyncArgs{InstanceID: b.instance.ID}, nil); err != nil || r.EventKind != river.EventKindJobCompleted {
+		t.Fatalf("campaign sync of the mapped instance: %v %v", r, err)
+	}
+	if seqs, err := b.client.CampaignSequences(ctx, b.campaign); err != nil || len(seqs) != 1 || len(seqs[0].Steps) != 0 {
+		t.Errorf("mapped campaign's sequences %+v, %v; want untouched", seqs, err)
+	}
 }

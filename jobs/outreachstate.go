@@ -168,10 +168,46 @@ func (w *OutreachCampaignSyncWorker) Work(ctx context.Context, job *river.Job[Ou
 		}
 		inst.LemlistCampaignID = &id
 	}
+	if err := w.writeSequence(ctx, inst); err != nil {
+		return err
+	}
 	if inst.Status == campaigns.InstanceActive {
 		_, err = w.lemlist.StartCampaign(ctx, *inst.LemlistCampaignID)
 	} else {
 		_, err = w.lemlist.PauseCampaign(ctx, *inst.LemlistCampaignID)
 	}
 	return VendorOutcome(err)
+}
+
+// writeSequence gives a lemlist campaign the platform created its steps,
+// once: step N is an email whose subject and body are the lead's stepN
+// variables (the template rendered for that lead by outreach_enroll), after
+// the step's delay. Steps already there (a run cut short) are kept and the
+// rest appended, so a repeat writes nothing twice.
+func (w *OutreachCampaignSyncWorker) writeSequence(ctx context.Context, inst store.CampaignInstance) error {
+	instances := store.NewCampaignInstances(w.db)
+	pending, err := instances.LemlistSequencePending(ctx, inst.ID)
+	if err != nil || !pending {
+		return err
+	}
+	t, err := store.NewCampaignTemplates(w.db).Get(ctx, inst.TemplateID)
+	if err != nil {
+		return err
+	}
+	seqs, err := w.lemlist.CampaignSequences(ctx, *inst.LemlistCampaignID)
+	if err != nil {
+		return VendorOutcome(err)
+	}
+	if len(seqs) == 0 {
+		return fmt.Errorf("lemlist campaign %s has no sequence", *inst.LemlistCampaignID)
+	}
+	main := seqs[0]
+	for i := len(main.Steps); i < len(t.Steps); i++ {
+		subject, body := campaigns.StepVariables(i)
+		if _, err := w.lemlist.AddSequenceStep(ctx, main.ID, lemlist.AddStepRequest{Type: "email",
+			Subject: "{{" + subject + "}}", Message: "{{" + body + "}}", Delay: t.Steps[i].DelayDays, Index: i + 1}); err != nil {
+			return VendorOutcome(err)
+		}
+	}
+	return instances.LemlistSequenceWritten(context.WithoutCancel(ctx), inst.ID)
 }

@@ -91,6 +91,7 @@ type Lemlist struct {
 	activities   []*LemlistActivity        // insertion order, oldest first
 	hookList     []*lemHook
 	unsubscribes map[string]*lemUnsubscribe // lower-cased email or domain
+	steps        map[string][]*LemlistStep  // sequence id -> steps by index
 	seq          int                        // makes ids of repeatable events unique
 }
 

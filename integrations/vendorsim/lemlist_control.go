@@ -31,6 +31,8 @@ func (l *Lemlist) lemlistControlRoutes(r *Router) {
 	r.Handle("POST /campaigns/{campaignId}/start", "default", l.startCampaign)
 	r.Handle("POST /leads/pause/{lead}", "default", l.pauseLead)
 	r.Handle("POST /leads/start/{lead}", "default", l.startLead)
+	r.Handle("GET /campaigns/{campaignId}/sequences", "default", l.campaignSequences)
+	r.Handle("POST /sequences/{sequenceId}/steps", "default", l.addStep)
 }
 
 func (l *Lemlist) createCampaign(w http.ResponseWriter, r *http.Request) {

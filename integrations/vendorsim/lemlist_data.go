@@ -116,6 +116,7 @@ func (l *Lemlist) Reset() {
 	l.activities = nil
 	l.hookList = nil
 	l.unsubscribes = make(map[string]*lemUnsubscribe)
+	l.steps = make(map[string][]*LemlistStep)
 	l.seq = 0
 	base := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	for i, c := range lemSeedCampaigns {

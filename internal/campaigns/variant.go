@@ -68,8 +68,15 @@ func LeadVariables(r Rendered, picks []string) map[string]string {
 				}
 			}
 		}
-		vars[fmt.Sprintf("step%dSubject", i+1)] = subject
-		vars[fmt.Sprintf("step%dBody", i+1)] = body
+		subjectVar, bodyVar := StepVariables(i)
+		vars[subjectVar], vars[bodyVar] = subject, body
 	}
 	return vars
+}
+
+// StepVariables names the lead's custom variables that carry step i's
+// (0-based) rendered subject and body: step1Subject, step1Body, ... The
+// steps of a lemlist campaign the platform creates use them as their text.
+func StepVariables(i int) (subject, body string) {
+	return fmt.Sprintf("step%dSubject", i+1), fmt.Sprintf("step%dBody", i+1)
 }

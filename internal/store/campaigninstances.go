@@ -154,12 +154,34 @@ func (s *CampaignInstances) Transition(ctx context.Context, id uuid.UUID, from [
 // the first). It returns the id recorded afterwards.
 func (s *CampaignInstances) SetLemlistCampaign(ctx context.Context, id uuid.UUID, campaignID string) (string, error) {
 	var out string
+	// A campaign stored here was created by the platform: its sequence is
+	// still to be written (LemlistSequencePending).
 	err := s.db.QueryRow(ctx, `
 		UPDATE campaign_instances SET lemlist_campaign_id = COALESCE(lemlist_campaign_id, $2),
+			settings = CASE WHEN lemlist_campaign_id IS NULL THEN settings || '{"lemlist_sequence": "pending"}' ELSE settings END,
 			updated_at = greatest(now(), updated_at)
 		WHERE id = $1 RETURNING lemlist_campaign_id`, id, campaignID).Scan(&out)
 	if err != nil {
 		return "", fmt.Errorf("set lemlist campaign: %w", notFound(err))
 	}
 	return out, nil
+}
+
+// LemlistSequencePending reports whether the instance's lemlist campaign
+// was created by the platform and its sequence steps are not all written.
+func (s *CampaignInstances) LemlistSequencePending(ctx context.Context, id uuid.UUID) (bool, error) {
+	var pending bool
+	err := s.db.QueryRow(ctx, `SELECT coalesce(settings->>'lemlist_sequence' = 'pending', false) FROM campaign_instances WHERE id = $1`, id).Scan(&pending)
+	if err != nil {
+		return false, fmt.Errorf("lemlist sequence state: %w", notFound(err))
+	}
+	return pending, nil
+}
+
+// LemlistSequenceWritten records that the sequence steps are written.
+func (s *CampaignInstances) LemlistSequenceWritten(ctx context.Context, id uuid.UUID) error {
+	if _, err := s.db.Exec(ctx, `UPDATE campaign_instances SET settings = settings || '{"lemlist_sequence": "written"}' WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("lemlist sequence written: %w", err)
+	}
+	return nil
 }
