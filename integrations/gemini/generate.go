@@ -76,37 +76,11 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	resp, err := c.models.GenerateContent(ctx, cmp.Or(req.Model, c.model), contents, cfg)
+	cand, u, err := c.generate(ctx, cmp.Or(req.Model, c.model), contents, cfg)
 	if err != nil {
-		return Response{}, mapError(ctx, err)
+		return Response{}, err
 	}
-	// The SDK decodes any JSON whatever its content type; a JSON body under
-	// another type is not an answer Google sent (a proxy's, a captive
-	// portal's), so it is refused here as the guard's classify refuses it.
-	if h := resp.SDKHTTPResponse; h != nil && h.Headers != nil {
-		if err := guard.CheckJSONContentType(h.Headers.Get("Content-Type")); err != nil {
-			return Response{}, &guard.TransientError{Vendor: Vendor, Status: 200, Err: err}
-		}
-	}
-	out := Response{ID: resp.ResponseID, Model: resp.ModelVersion}
-	if u := resp.UsageMetadata; u != nil {
-		out.InputTokens = int(u.PromptTokenCount)
-		out.OutputTokens = int(u.CandidatesTokenCount + u.ThoughtsTokenCount)
-	}
-	if c.guard != nil && out.InputTokens+out.OutputTokens > 0 {
-		c.guard.RecordCredits(Bucket, int64(out.InputTokens+out.OutputTokens))
-	}
-	if len(resp.Candidates) == 0 || resp.Candidates[0] == nil {
-		if fb := resp.PromptFeedback; fb != nil && fb.BlockReason != "" {
-			msg := "prompt blocked: " + string(fb.BlockReason)
-			if fb.BlockReasonMessage != "" {
-				msg += ": " + bound(fb.BlockReasonMessage)
-			}
-			return Response{}, &guard.APIError{Vendor: Vendor, Status: 200, Code: CodePromptBlocked, Message: msg}
-		}
-		return Response{}, &guard.TransientError{Vendor: Vendor, Status: 200, Err: errors.New("answer without candidates or block reason")}
-	}
-	cand := resp.Candidates[0]
+	out := Response{ID: u.ID, Model: u.Model, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens}
 	out.StopReason = string(cand.FinishReason)
 	if cand.Content != nil {
 		var text strings.Builder
@@ -118,6 +92,50 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		out.Text = text.String()
 	}
 	return out, nil
+}
+
+// usage is what every answer says of itself.
+type usage struct {
+	ID, Model                 string
+	InputTokens, OutputTokens int
+}
+
+// generate makes the call of Complete and CompleteWithTools and returns the
+// first candidate with the answer's usage. With a guard, the tokens (input
+// plus output) are recorded as the call's credits, blocked prompts
+// included: tokens are what Google bills.
+func (c *Client) generate(ctx context.Context, model string, contents []*genai.Content, cfg *genai.GenerateContentConfig) (*genai.Candidate, usage, error) {
+	resp, err := c.models.GenerateContent(ctx, model, contents, cfg)
+	if err != nil {
+		return nil, usage{}, mapError(ctx, err)
+	}
+	// The SDK decodes any JSON whatever its content type; a JSON body under
+	// another type is not an answer Google sent (a proxy's, a captive
+	// portal's), so it is refused here as the guard's classify refuses it.
+	if h := resp.SDKHTTPResponse; h != nil && h.Headers != nil {
+		if err := guard.CheckJSONContentType(h.Headers.Get("Content-Type")); err != nil {
+			return nil, usage{}, &guard.TransientError{Vendor: Vendor, Status: 200, Err: err}
+		}
+	}
+	u := usage{ID: resp.ResponseID, Model: resp.ModelVersion}
+	if m := resp.UsageMetadata; m != nil {
+		u.InputTokens = int(m.PromptTokenCount)
+		u.OutputTokens = int(m.CandidatesTokenCount + m.ThoughtsTokenCount)
+	}
+	if c.guard != nil && u.InputTokens+u.OutputTokens > 0 {
+		c.guard.RecordCredits(Bucket, int64(u.InputTokens+u.OutputTokens))
+	}
+	if len(resp.Candidates) == 0 || resp.Candidates[0] == nil {
+		if fb := resp.PromptFeedback; fb != nil && fb.BlockReason != "" {
+			msg := "prompt blocked: " + string(fb.BlockReason)
+			if fb.BlockReasonMessage != "" {
+				msg += ": " + bound(fb.BlockReasonMessage)
+			}
+			return nil, u, &guard.APIError{Vendor: Vendor, Status: 200, Code: CodePromptBlocked, Message: msg}
+		}
+		return nil, u, &guard.TransientError{Vendor: Vendor, Status: 200, Err: errors.New("answer without candidates or block reason")}
+	}
+	return resp.Candidates[0], u, nil
 }
 
 // params checks req before any call and builds the SDK's arguments.

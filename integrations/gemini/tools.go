@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 
@@ -78,30 +77,11 @@ func (c *Client) CompleteWithTools(ctx context.Context, req ToolRequest) (ToolRe
 	if err != nil {
 		return ToolResponse{}, err
 	}
-	resp, err := c.models.GenerateContent(ctx, cmp.Or(req.Model, c.model), contents, cfg)
+	cand, u, err := c.generate(ctx, cmp.Or(req.Model, c.model), contents, cfg)
 	if err != nil {
-		return ToolResponse{}, mapError(ctx, err)
+		return ToolResponse{}, err
 	}
-	if h := resp.SDKHTTPResponse; h != nil && h.Headers != nil {
-		if err := guard.CheckJSONContentType(h.Headers.Get("Content-Type")); err != nil {
-			return ToolResponse{}, &guard.TransientError{Vendor: Vendor, Status: 200, Err: err}
-		}
-	}
-	out := ToolResponse{ID: resp.ResponseID, Model: resp.ModelVersion}
-	if u := resp.UsageMetadata; u != nil {
-		out.InputTokens = int(u.PromptTokenCount)
-		out.OutputTokens = int(u.CandidatesTokenCount + u.ThoughtsTokenCount)
-	}
-	if c.guard != nil && out.InputTokens+out.OutputTokens > 0 {
-		c.guard.RecordCredits(Bucket, int64(out.InputTokens+out.OutputTokens))
-	}
-	if len(resp.Candidates) == 0 || resp.Candidates[0] == nil {
-		if fb := resp.PromptFeedback; fb != nil && fb.BlockReason != "" {
-			return ToolResponse{}, &guard.APIError{Vendor: Vendor, Status: 200, Code: CodePromptBlocked, Message: "prompt blocked: " + string(fb.BlockReason)}
-		}
-		return ToolResponse{}, &guard.TransientError{Vendor: Vendor, Status: 200, Err: errors.New("answer without candidates or block reason")}
-	}
-	cand := resp.Candidates[0]
+	out := ToolResponse{ID: u.ID, Model: u.Model, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens}
 	out.StopReason = string(cand.FinishReason)
 	if cand.Content != nil {
 		for _, p := range cand.Content.Parts {
