@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rtgs/sales-automation/internal/chat"
 	"github.com/rtgs/sales-automation/internal/obs"
@@ -129,17 +128,7 @@ func (w *AIChatReplyWorker) Work(ctx context.Context, job *river.Job[AIChatReply
 
 // complete runs write (if any) and completes the job in one transaction.
 func (w *AIChatReplyWorker) complete(ctx context.Context, job *river.Job[AIChatReplyArgs], write func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
-		if write != nil {
-			if err := write(tx); err != nil {
-				return err
-			}
-		}
-		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-			return fmt.Errorf("complete %s job: %w", KindAIChatReply, err)
-		}
-		return nil
-	})
+	return completeWith(ctx, w.pool, job, write)
 }
 
 // fail marks the question failed with reason (shown to the client, so

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rtgs/sales-automation/integrations/anthropic"
@@ -219,17 +218,11 @@ func (w *AIPersonalizeWorker) fail(ctx context.Context, job *river.Job[AIPersona
 
 // settle applies u (when set) and completes the job in one transaction.
 func (w *AIPersonalizeWorker) settle(ctx context.Context, job *river.Job[AIPersonalizeArgs], p *personalizeTarget, u *store.PersonalizationUpdate) error {
-	return pgx.BeginFunc(ctx, w.db, func(tx pgx.Tx) error {
-		if u != nil {
-			if err := w.store(ctx, tx, *p, u); err != nil {
-				return err
-			}
-		}
-		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-			return fmt.Errorf("complete %s job: %w", KindAIPersonalize, err)
-		}
-		return nil
-	})
+	var write func(pgx.Tx) error
+	if u != nil {
+		write = func(tx pgx.Tx) error { return w.store(ctx, tx, *p, u) }
+	}
+	return completeWith(ctx, w.db, job, write)
 }
 
 // store writes u unless the personalisation moved on meanwhile (a person

@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rtgs/sales-automation/internal/campaigns"
 	"github.com/rtgs/sales-automation/internal/contacts"
@@ -91,21 +90,13 @@ type eventSignaler interface {
 
 // Work processes the event; see the type's comment.
 func (w *OutreachProcessEventWorker) Work(ctx context.Context, job *river.Job[OutreachProcessEventArgs]) error {
-	tx, err := w.db.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin event processing: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
-
-	outcome, err := w.process(ctx, tx, job.Args.EventID)
+	var outcome []any
+	err := completeWith(ctx, w.db, job, func(tx pgx.Tx) (err error) {
+		outcome, err = w.process(ctx, tx, job.Args.EventID)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-		return fmt.Errorf("complete %s job: %w", KindOutreachProcessEvent, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit event processing: %w", err)
 	}
 	obs.Logger(ctx, w.logger).InfoContext(ctx, "campaign event processed", outcome...)
 	return nil

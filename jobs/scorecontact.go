@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rtgs/sales-automation/internal/icp"
 	"github.com/rtgs/sales-automation/internal/obs"
@@ -36,21 +35,13 @@ var errNoProfile = errors.New("icp profile deleted")
 
 // Work scores the contact; see the type's comment.
 func (w *ScoreContactWorker) Work(ctx context.Context, job *river.Job[ScoreContactArgs]) error {
-	tx, err := w.db.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin scoring: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
-
-	outcome, err := w.score(ctx, tx, job.Args)
+	var outcome []any
+	err := completeWith(ctx, w.db, job, func(tx pgx.Tx) (err error) {
+		outcome, err = w.score(ctx, tx, job.Args)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-		return fmt.Errorf("complete %s job: %w", KindScoreContact, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit scoring: %w", err)
 	}
 	obs.Logger(ctx, w.logger).InfoContext(ctx, "contact scored", outcome...)
 	return nil
