@@ -70,30 +70,27 @@ func (s *CampaignInstances) Create(ctx context.Context, in NewCampaignInstance) 
 
 // Get returns the instance with id, or ErrNotFound.
 func (s *CampaignInstances) Get(ctx context.Context, id uuid.UUID) (CampaignInstance, error) {
-	i, err := scanInstance(s.db.QueryRow(ctx, `SELECT `+instanceColumns+` FROM campaign_instances WHERE id = $1`, id))
-	if err != nil {
-		return CampaignInstance{}, fmt.Errorf("get campaign instance: %w", notFound(err))
-	}
-	return i, nil
+	return s.get(ctx, id, "")
 }
 
 // GetForUpdate is Get with the row locked until db's transaction ends, so
 // its status and daily cap hold while an enrollment is counted against it.
 func (s *CampaignInstances) GetForUpdate(ctx context.Context, id uuid.UUID) (CampaignInstance, error) {
-	i, err := scanInstance(s.db.QueryRow(ctx, `SELECT `+instanceColumns+` FROM campaign_instances WHERE id = $1 FOR UPDATE`, id))
-	if err != nil {
-		return CampaignInstance{}, fmt.Errorf("lock campaign instance: %w", notFound(err))
-	}
-	return i, nil
+	return s.get(ctx, id, " FOR UPDATE")
 }
 
 // GetForShare is Get with the row share-locked until db's transaction
 // ends: enrollments read its status while a concurrent pause or complete
 // waits.
 func (s *CampaignInstances) GetForShare(ctx context.Context, id uuid.UUID) (CampaignInstance, error) {
-	i, err := scanInstance(s.db.QueryRow(ctx, `SELECT `+instanceColumns+` FROM campaign_instances WHERE id = $1 FOR SHARE`, id))
+	return s.get(ctx, id, " FOR SHARE")
+}
+
+// get reads instance id with lock, a locking clause or "".
+func (s *CampaignInstances) get(ctx context.Context, id uuid.UUID, lock string) (CampaignInstance, error) {
+	i, err := scanInstance(s.db.QueryRow(ctx, `SELECT `+instanceColumns+` FROM campaign_instances WHERE id = $1`+lock, id))
 	if err != nil {
-		return CampaignInstance{}, fmt.Errorf("lock campaign instance: %w", notFound(err))
+		return CampaignInstance{}, fmt.Errorf("get campaign instance: %w", notFound(err))
 	}
 	return i, nil
 }

@@ -160,18 +160,19 @@ func (s *Enrollments) InInstance(ctx context.Context, instanceID uuid.UUID, cont
 
 // Get returns the enrollment with id, or ErrNotFound.
 func (s *Enrollments) Get(ctx context.Context, id uuid.UUID) (Enrollment, error) {
-	e, err := scanEnrollment(s.db.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments WHERE id = $1`, id))
-	if err != nil {
-		return Enrollment{}, fmt.Errorf("get enrollment: %w", notFound(err))
-	}
-	return e, nil
+	return s.get(ctx, id, "")
 }
 
 // GetForUpdate is Get with the row locked until db's transaction ends.
 func (s *Enrollments) GetForUpdate(ctx context.Context, id uuid.UUID) (Enrollment, error) {
-	e, err := scanEnrollment(s.db.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments WHERE id = $1 FOR UPDATE`, id))
+	return s.get(ctx, id, " FOR UPDATE")
+}
+
+// get reads enrollment id with lock, a locking clause or "".
+func (s *Enrollments) get(ctx context.Context, id uuid.UUID, lock string) (Enrollment, error) {
+	e, err := scanEnrollment(s.db.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments WHERE id = $1`+lock, id))
 	if err != nil {
-		return Enrollment{}, fmt.Errorf("lock enrollment: %w", notFound(err))
+		return Enrollment{}, fmt.Errorf("get enrollment: %w", notFound(err))
 	}
 	return e, nil
 }
