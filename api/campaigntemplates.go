@@ -61,10 +61,12 @@ type CampaignPersonalization struct {
 	Review       *bool  `json:"review,omitempty" doc:"A person approves each AI text (POST /api/v1/enrollments/{id}/personalization/approve) before its lead is sent; absent is false."`
 }
 
-// SendingWindow is when emails go out, on the prospect's clock.
+// SendingWindow is when emails go out, on the prospect's clock: a lead is
+// added to lemlist only inside it, and a lemlist campaign the platform
+// creates gets it as its schedule.
 type SendingWindow struct {
 	Start    string   `json:"start,omitempty" doc:"HH:MM, 24-hour; absent is 09:00." example:"09:00"`
-	End      string   `json:"end,omitempty" doc:"HH:MM, after start (a window does not span midnight); absent is 17:00." example:"17:00"`
+	End      string   `json:"end,omitempty" doc:"HH:MM, after start (a window does not span midnight; 24:00 runs to it); absent is 17:00." example:"17:00"`
 	Weekdays []string `json:"weekdays,omitempty" doc:"mon, tue, wed, thu, fri, sat, sun; absent is mon to fri."`
 	Timezone string   `json:"timezone,omitempty" doc:"IANA time zone for prospects whose own is unknown; absent is UTC." example:"Europe/Berlin"`
 }

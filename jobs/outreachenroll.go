@@ -61,17 +61,21 @@ func (OutreachEnrollArgs) InsertOpts() river.InsertOpts {
 //     the text is settled: written and, with review, approved; failed
 //     text holds it for a person under on_failure "wait" and sends the
 //     variable's fallback under "send_without" (gatePersonalization);
-//  4. the lead is counted against the instance's daily cap for the UTC day
+//  4. outside the template's sending window on the prospect's clock (its
+//     time zone, else the window's), the job snoozes until the window
+//     opens, so the first email goes out in the prospect's working hours
+//     (lemlist times the later steps by the campaign's schedule);
+//  5. the lead is counted against the instance's daily cap for the UTC day
 //     (under a lock on the instance row, so concurrent jobs never exceed
 //     it; a retry the same day keeps its place); over the cap the job
 //     snoozes until midnight UTC, never dropped;
-//  5. the template is rendered for the contact (its custom fields with the
+//  6. the template is rendered for the contact (its custom fields with the
 //     enrollment's personalization laid over), each step's A/B variant
 //     picked by weight from the enrollment id, and the lead added to the
 //     instance's lemlist campaign with the rendered steps as custom
 //     variables. lemlist's "already in the campaign" counts as done, so a
 //     job repeated after a crash adds nothing twice;
-//  6. the lead id, status active and enrolled_at are stored and the job
+//  7. the lead id, status active and enrolled_at are stored and the job
 //     completed in one transaction.
 type OutreachEnrollWorker struct {
 	river.WorkerDefaults[OutreachEnrollArgs]
@@ -111,7 +115,7 @@ type enrollPlan struct {
 	lead       lemlist.AddLeadRequest
 }
 
-// prepare runs steps 1 to 5 short of the call: it returns nil and the
+// prepare runs steps 1 to 6 short of the call: it returns nil and the
 // job's outcome when there is nothing to send (yet).
 func (w *OutreachEnrollWorker) prepare(ctx context.Context, job *river.Job[OutreachEnrollArgs]) (*enrollPlan, error) {
 	id, now := job.Args.EnrollmentID, w.now()
@@ -173,6 +177,11 @@ func (w *OutreachEnrollWorker) prepare(ctx context.Context, job *river.Job[Outre
 			err = river.JobSnooze(wait)
 		}
 		return nil, err
+	}
+	if open, ok := t.Settings.SendingWindow.NextOpening(now, c.Timezone); ok && open.After(now) {
+		obs.Logger(ctx, w.logger).DebugContext(ctx, "outside the sending window; snoozing until it opens",
+			slog.String("enrollment_id", e.ID.String()), slog.Time("opens", open))
+		return nil, river.JobSnooze(max(open.Sub(now), minSnooze))
 	}
 	picks := campaigns.PickVariants(t.Template, e.ID[:])
 	if wait, err := w.reserve(ctx, tx, inst, e, now, campaigns.FormatVariants(picks)); wait > 0 || err != nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -237,11 +238,54 @@ func TestOutreachEnrollDailyCap(t *testing.T) {
 	if _, err := store.NewCampaignInstances(b.tx).Transition(ctx, b.instance.ID, []string{"paused"}, "active"); err != nil {
 		t.Fatal(err)
 	}
+	// Midnight UTC opens the cap but not the sending window (09:00).
+	if r, err := w.Work(ctx, t, b.tx, OutreachEnrollArgs{EnrollmentID: res.Enrolled[1].ID}, nil); err != nil || r.EventKind != river.EventKindJobSnoozed {
+		t.Fatalf("next day before the window: %v %v, want snoozed", r, err)
+	}
+	b.now = b.now.Add(9 * time.Hour)
 	if r, err := w.Work(ctx, t, b.tx, OutreachEnrollArgs{EnrollmentID: res.Enrolled[1].ID}, nil); err != nil || r.EventKind != river.EventKindJobCompleted {
 		t.Fatalf("next day: %v %v", r, err)
 	}
 	if n := len(b.lem.Leads(b.campaign)); n != 2 {
 		t.Errorf("leads = %d, want 2", n)
+	}
+}
+
+// A lead waits for the sending window on its own clock: 18:00 in New York
+// snoozes the job until 09:00 there the next morning, without a lemlist
+// call or a daily-cap slot; in the window it goes out.
+func TestOutreachEnrollSendingWindow(t *testing.T) {
+	t.Parallel()
+	b, ctx := setupOutreach(t, 100)
+	ids := b.contacts(t, ctx, 1)
+	if _, err := b.tx.Exec(ctx, `UPDATE contacts SET timezone = 'America/New_York' WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	id := b.enroll(t, ctx, ids...).Enrolled[0].ID
+	w := b.worker(t)
+	b.now = time.Date(2026, 5, 11, 22, 0, 0, 0, time.UTC) // Monday 18:00 in New York
+	calls := b.sim.Counters().Calls["lemlist POST /campaigns/{campaignId}/leads/{$}"]
+	before := time.Now()
+	r, err := w.Work(ctx, t, b.tx, OutreachEnrollArgs{EnrollmentID: id}, nil)
+	if err != nil || r.EventKind != river.EventKindJobSnoozed {
+		t.Fatalf("after hours: %v %v, want snoozed", r, err)
+	}
+	// Tuesday 09:00 in New York is 13:00 UTC: 15 hours on.
+	if wait := r.Job.ScheduledAt.Sub(before); wait < 15*time.Hour-time.Minute || wait > 15*time.Hour+time.Minute {
+		t.Errorf("snoozed for %s, want 15h (until 09:00 in New York)", wait)
+	}
+	if e := b.enrollment(t, ctx, id); e.Status != "pending" || e.SendDay != nil {
+		t.Errorf("after hours: status %s, send day %v; want pending without a cap slot", e.Status, e.SendDay)
+	}
+	if after := b.sim.Counters().Calls["lemlist POST /campaigns/{campaignId}/leads/{$}"]; after != calls {
+		t.Errorf("lemlist calls %d → %d, want none outside the window", calls, after)
+	}
+	b.now = time.Date(2026, 5, 12, 13, 0, 0, 0, time.UTC)
+	if r, err := w.Work(ctx, t, b.tx, OutreachEnrollArgs{EnrollmentID: id}, nil); err != nil || r.EventKind != river.EventKindJobCompleted {
+		t.Fatalf("in the window: %v %v", r, err)
+	}
+	if n := len(b.lem.Leads(b.campaign)); n != 1 {
+		t.Errorf("leads = %d, want 1", n)
 	}
 }
 
@@ -312,11 +356,21 @@ func TestOutreachLeadAndCampaignState(t *testing.T) {
 		st[1].Subject != "{{step2Subject}}" || st[1].Delay != 3 {
 		t.Errorf("steps %+v, want the step variables with the template's delays", st)
 	}
-	// A mapped campaign's sequence is the user's: left alone.
+	// Its schedule is the template's sending window (09:00-17:00 Monday to
+	// Friday, UTC), written over the default lemlist made with it.
+	skd := b.lem.CampaignSchedules(*got.LemlistCampaignID)
+	if len(skd) != 1 || skd[0].Start != "09:00" || skd[0].End != "17:00" || skd[0].Timezone != "UTC" ||
+		!slices.Equal(skd[0].Weekdays, []int{1, 2, 3, 4, 5}) {
+		t.Errorf("schedules of the created campaign %+v, want the sending window", skd)
+	}
+	// A mapped campaign's sequence and schedule are the user's: left alone.
 	if r, err := cw.Work(ctx, t, b.tx, OutreachCampaignSyncArgs{InstanceID: b.instance.ID}, nil); err != nil || r.EventKind != river.EventKindJobCompleted {
 		t.Fatalf("campaign sync of the mapped instance: %v %v", r, err)
 	}
 	if seqs, err := b.client.CampaignSequences(ctx, b.campaign); err != nil || len(seqs) != 1 || len(seqs[0].Steps) != 0 {
 		t.Errorf("mapped campaign's sequences %+v, %v; want untouched", seqs, err)
+	}
+	if skd := b.lem.CampaignSchedules(b.campaign); len(skd) != 1 || skd[0].End != "18:00" || skd[0].Timezone != "Europe/Paris" {
+		t.Errorf("mapped campaign's schedules %+v, want lemlist's default", skd)
 	}
 }

@@ -104,7 +104,7 @@ func (w *OutreachLeadStateWorker) Work(ctx context.Context, job *river.Job[Outre
 }
 
 // OutreachCampaignSyncArgs creates an instance's lemlist campaign when it
-// has none and mirrors the instance's status to it: running while the
+// has none (with the template's sending window and sequence) and mirrors the instance's status to it: running while the
 // instance is active, paused otherwise (draft, paused, completed).
 type OutreachCampaignSyncArgs struct {
 	InstanceID uuid.UUID `json:"instance_id"`
@@ -131,7 +131,7 @@ type OutreachCampaignSyncWorker struct {
 	logger  *slog.Logger
 }
 
-// Timeout bounds the job's two calls.
+// Timeout bounds the job's calls.
 func (w *OutreachCampaignSyncWorker) Timeout(*river.Job[OutreachCampaignSyncArgs]) time.Duration {
 	return 2 * time.Minute
 }
@@ -168,7 +168,7 @@ func (w *OutreachCampaignSyncWorker) Work(ctx context.Context, job *river.Job[Ou
 		}
 		inst.LemlistCampaignID = &id
 	}
-	if err := w.writeSequence(ctx, inst); err != nil {
+	if err := w.setUpCampaign(ctx, inst); err != nil {
 		return err
 	}
 	if inst.Status == campaigns.InstanceActive {
@@ -179,12 +179,10 @@ func (w *OutreachCampaignSyncWorker) Work(ctx context.Context, job *river.Job[Ou
 	return VendorOutcome(err)
 }
 
-// writeSequence gives a lemlist campaign the platform created its steps,
-// once: step N is an email whose subject and body are the lead's stepN
-// variables (the template rendered for that lead by outreach_enroll), after
-// the step's delay. Steps already there (a run cut short) are kept and the
-// rest appended, so a repeat writes nothing twice.
-func (w *OutreachCampaignSyncWorker) writeSequence(ctx context.Context, inst store.CampaignInstance) error {
+// setUpCampaign gives a lemlist campaign the platform created the
+// template's sending window and sequence, once (until both are written);
+// a campaign the user mapped keeps its own.
+func (w *OutreachCampaignSyncWorker) setUpCampaign(ctx context.Context, inst store.CampaignInstance) error {
 	instances := store.NewCampaignInstances(w.db)
 	pending, err := instances.LemlistSequencePending(ctx, inst.ID)
 	if err != nil || !pending {
@@ -194,12 +192,55 @@ func (w *OutreachCampaignSyncWorker) writeSequence(ctx context.Context, inst sto
 	if err != nil {
 		return err
 	}
-	seqs, err := w.lemlist.CampaignSequences(ctx, *inst.LemlistCampaignID)
+	if err := w.writeSchedule(ctx, *inst.LemlistCampaignID, inst.Name, t.Settings.SendingWindow); err != nil {
+		return err
+	}
+	if err := w.writeSequence(ctx, *inst.LemlistCampaignID, t.Template); err != nil {
+		return err
+	}
+	return instances.LemlistSequenceWritten(context.WithoutCancel(ctx), inst.ID)
+}
+
+// writeSchedule sets the campaign's schedule to the sending window: the
+// default schedule lemlist made with the campaign is updated (a repeat
+// writes the same values), or, should it have none, one is created and
+// attached. A lemlist schedule has one time zone, the window's; the
+// prospect's own clock is kept by outreach_enroll, which adds a lead only
+// inside the window there, and by the lead's timezone field.
+func (w *OutreachCampaignSyncWorker) writeSchedule(ctx context.Context, campaignID, name string, win campaigns.SendingWindow) error {
+	end := win.End
+	if end == "24:00" { // lemlist's day ends at 23:59
+		end = "23:59"
+	}
+	req := lemlist.ScheduleRequest{Name: name + " sending window", Timezone: win.Timezone, Start: win.Start, End: end,
+		Weekdays: win.ISOWeekdays()}
+	schedules, err := w.lemlist.CampaignSchedules(ctx, campaignID)
+	if err != nil {
+		return VendorOutcome(err)
+	}
+	if len(schedules) > 0 {
+		_, err = w.lemlist.UpdateSchedule(ctx, schedules[0].ID, req)
+		return VendorOutcome(err)
+	}
+	created, err := w.lemlist.CreateSchedule(ctx, req)
+	if err != nil {
+		return VendorOutcome(err)
+	}
+	return VendorOutcome(w.lemlist.AttachSchedule(ctx, campaignID, created.ID))
+}
+
+// writeSequence gives the campaign the template's steps: step N is an
+// email whose subject and body are the lead's stepN variables (the
+// template rendered for that lead by outreach_enroll), after the step's
+// delay. Steps already there (a run cut short) are kept and the rest
+// appended, so a repeat writes nothing twice.
+func (w *OutreachCampaignSyncWorker) writeSequence(ctx context.Context, campaignID string, t campaigns.Template) error {
+	seqs, err := w.lemlist.CampaignSequences(ctx, campaignID)
 	if err != nil {
 		return VendorOutcome(err)
 	}
 	if len(seqs) == 0 {
-		return fmt.Errorf("lemlist campaign %s has no sequence", *inst.LemlistCampaignID)
+		return fmt.Errorf("lemlist campaign %s has no sequence", campaignID)
 	}
 	main := seqs[0]
 	for i := len(main.Steps); i < len(t.Steps); i++ {
@@ -209,5 +250,5 @@ func (w *OutreachCampaignSyncWorker) writeSequence(ctx context.Context, inst sto
 			return VendorOutcome(err)
 		}
 	}
-	return instances.LemlistSequenceWritten(context.WithoutCancel(ctx), inst.ID)
+	return nil
 }

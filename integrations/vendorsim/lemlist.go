@@ -83,16 +83,18 @@ type Lemlist struct {
 	router *Router // set by Routes, for duplicate-write counting
 	hooks  *http.Client
 
-	mu           sync.Mutex
-	shape        LemlistCampaignShape
-	missingKey   int
-	campaigns    []*LemlistCampaign
-	leads        map[string][]*LemlistLead // campaign id -> leads in insertion order
-	activities   []*LemlistActivity        // insertion order, oldest first
-	hookList     []*lemHook
-	unsubscribes map[string]*lemUnsubscribe // lower-cased email or domain
-	steps        map[string][]*LemlistStep  // sequence id -> steps by index
-	seq          int                        // makes ids of repeatable events unique
+	mu                sync.Mutex
+	shape             LemlistCampaignShape
+	missingKey        int
+	campaigns         []*LemlistCampaign
+	leads             map[string][]*LemlistLead // campaign id -> leads in insertion order
+	activities        []*LemlistActivity        // insertion order, oldest first
+	hookList          []*lemHook
+	unsubscribes      map[string]*lemUnsubscribe  // lower-cased email or domain
+	steps             map[string][]*LemlistStep   // sequence id -> steps by index
+	seq               int                         // makes ids of repeatable events unique
+	schedules         map[string]*LemlistSchedule // schedule id -> schedule
+	campaignSchedules map[string][]string         // campaign id -> attached schedule ids, default first
 }
 
 // NewLemlist is a lemlist fake accepting apiKey, seeded with a few

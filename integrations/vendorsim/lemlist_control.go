@@ -12,19 +12,32 @@ import (
 const lemMsgAlreadyRunning = "You can't start campaigns that are already running"
 
 // lemlistControlRoutes registers campaign creation, campaign pause and
-// start, and lead pause and start (developer.lemlist.com: create-campaign,
-// pause-campaign, start-campaign, pause-lead, resume-paused-lead):
+// start, lead pause and start, sequences and schedules
+// (developer.lemlist.com: create-campaign, pause-campaign, start-campaign,
+// pause-lead, resume-paused-lead, get-campaign-sequences,
+// add-step-to-sequence, create-schedule, get-schedule, update-schedule,
+// get-campaign-schedules, add-schedule-to-campaign):
 //
 //   - POST /campaigns {name?, timezone?} creates a campaign with an empty
 //     sequence and a default schedule; lemlist answers it "running"
 //     (state), so a new campaign sends as soon as it has launched leads.
 //     A missing name gets a default one; an unknown IANA timezone is a 400.
+//     The default schedule ("Default schedule", 09:00 to 18:00 Monday to
+//     Friday, 1200 s between sends) is in the campaign's timezone and is
+//     the one id of scheduleIds; seeded campaigns have one in Europe/Paris.
 //   - POST /campaigns/{id}/pause does nothing to a campaign that is not
 //     running and answers {_id, state}; …/start answers 400 "You can't
 //     start campaigns that are already running" for a running one.
 //   - POST /leads/pause/{leadIdOrEmail} and /leads/start/{leadIdOrEmail}
 //     act in every campaign of the lead, or only in ?campaignId=, and
 //     answer the leads changed as an array; none is 404 "Lead not found".
+//   - POST /schedules, GET and PATCH /schedules/{id} answer the Schedule
+//     (PATCH changes only the fields sent); GET /campaigns/{id}/schedules
+//     answers an array of the Schedules attached, and POST
+//     /campaigns/{id}/schedules/{scheduleId} attaches one (twice keeps
+//     one). A schedule needs start before end ("HH:mm"), distinct weekdays
+//     1 (Monday) to 7, a known timezone and secondsToWait ≥ 0 (400 text
+//     otherwise); an unknown id is 404 "Schedule not found".
 func (l *Lemlist) lemlistControlRoutes(r *Router) {
 	r.Handle("POST /campaigns", "default", l.createCampaign)
 	r.Handle("POST /campaigns/{campaignId}/pause", "default", l.pauseCampaign)
@@ -33,6 +46,11 @@ func (l *Lemlist) lemlistControlRoutes(r *Router) {
 	r.Handle("POST /leads/start/{lead}", "default", l.startLead)
 	r.Handle("GET /campaigns/{campaignId}/sequences", "default", l.campaignSequences)
 	r.Handle("POST /sequences/{sequenceId}/steps", "default", l.addStep)
+	r.Handle("POST /schedules", "default", l.createSchedule)
+	r.Handle("GET /schedules/{scheduleId}", "default", l.getSchedule)
+	r.Handle("PATCH /schedules/{scheduleId}", "default", l.updateSchedule)
+	r.Handle("GET /campaigns/{campaignId}/schedules", "default", l.getCampaignSchedules)
+	r.Handle("POST /campaigns/{campaignId}/schedules/{scheduleId}", "default", l.attachSchedule)
 }
 
 func (l *Lemlist) createCampaign(w http.ResponseWriter, r *http.Request) {
@@ -64,11 +82,13 @@ func (l *Lemlist) createCampaign(w http.ResponseWriter, r *http.Request) {
 	l.write("campaign", name)
 	l.mu.Lock()
 	c := l.addCampaignLocked(name, "running", time.Now().UTC())
+	skd := l.campaignSchedules[c.ID][0]
+	l.schedules[skd].Timezone = tz
 	out := *c
 	l.mu.Unlock()
 	lemJSON(w, map[string]any{
 		"_id": out.ID, "name": out.Name, "sequenceId": out.SequenceID,
-		"scheduleIds": []string{lemID("skd_", out.ID)}, "teamId": out.TeamID, "createdBy": out.CreatedBy,
+		"scheduleIds": []string{skd}, "teamId": out.TeamID, "createdBy": out.CreatedBy,
 		"createdAt": out.CreatedAt, "state": out.Status, "timezone": tz, "senders": []string{},
 		"variableKeys": []string{}, "stopOnEmailReplied": true, "unsubscribe": "campaign",
 	})

@@ -117,6 +117,8 @@ func (l *Lemlist) Reset() {
 	l.hookList = nil
 	l.unsubscribes = make(map[string]*lemUnsubscribe)
 	l.steps = make(map[string][]*LemlistStep)
+	l.schedules = make(map[string]*LemlistSchedule)
+	l.campaignSchedules = make(map[string][]string)
 	l.seq = 0
 	base := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	for i, c := range lemSeedCampaigns {
@@ -147,6 +149,7 @@ func (l *Lemlist) addCampaignLocked(name, status string, at time.Time) *LemlistC
 		c.HasError, c.Errors = true, []string{"Your campaign does not have sender."}
 	}
 	l.campaigns = append(l.campaigns, c)
+	l.addDefaultScheduleLocked(c, lemDefaultTimezone)
 	return c
 }
 

@@ -90,9 +90,8 @@ func SuppressionReason(reason string) string {
 
 // CapDay is the day whose daily cap a lead sent at now counts against: the
 // UTC calendar day. One fixed zone keeps the cap's meaning independent of
-// the prospects' zones (the sending window, in the prospect's zone, is
-// lemlist's to apply); it is midnight UTC at which the next day's quota
-// opens.
+// the prospects' zones (the sending window is read on each prospect's
+// clock); it is midnight UTC at which the next day's quota opens.
 func CapDay(now time.Time) time.Time {
 	y, m, d := now.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)

@@ -135,3 +135,46 @@ func TestSendingWindowAllows(t *testing.T) {
 		t.Error("Allows on a Saturday = true")
 	}
 }
+
+func TestSendingWindowNextOpening(t *testing.T) {
+	t.Parallel()
+	w := campaigns.DefaultSettings().SendingWindow       // 09:00-17:00 mon-fri
+	mon := time.Date(2026, 5, 11, 7, 30, 0, 0, time.UTC) // Monday
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	tests := []struct {
+		name string
+		w    campaigns.SendingWindow
+		tz   string
+		at   time.Time
+		want time.Time
+	}{
+		{"open now", w, "Europe/Berlin", mon, mon},
+		{"later today", w, "", mon, time.Date(2026, 5, 11, 9, 0, 0, 0, time.UTC)},
+		{"after hours: tomorrow", w, "", mon.Add(10 * time.Hour), time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC)},
+		{"friday evening: monday", w, "Europe/Berlin", time.Date(2026, 5, 15, 16, 0, 0, 0, time.UTC),
+			time.Date(2026, 5, 18, 9, 0, 0, 0, berlin)},
+		{"end is closed", w, "", time.Date(2026, 5, 11, 17, 0, 0, 0, time.UTC), time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC)},
+		{"sunday only, from monday", campaigns.SendingWindow{Start: "10:00", End: "24:00", Weekdays: []string{"sun"}},
+			"", mon, time.Date(2026, 5, 17, 10, 0, 0, 0, time.UTC)},
+		{"runs to midnight", campaigns.SendingWindow{Start: "00:00", End: "24:00", Weekdays: []string{"mon"}},
+			"", time.Date(2026, 5, 11, 23, 59, 59, 0, time.UTC), time.Date(2026, 5, 11, 23, 59, 59, 0, time.UTC)},
+		// Berlin springs forward on Sunday 2026-03-29 at 02:00: a 02:30 start opens at 03:00.
+		{"start skipped by DST", campaigns.SendingWindow{Start: "02:30", End: "05:00", Weekdays: []string{"sun"}},
+			"Europe/Berlin", time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, ok := tt.w.NextOpening(tt.at, tt.tz)
+		if !ok || !got.Equal(tt.want) {
+			t.Errorf("%s: NextOpening(%s, %q) = %s, %v; want %s", tt.name, tt.at, tt.tz, got, ok, tt.want)
+		}
+		if ok && !tt.w.Allows(got, tt.tz) {
+			t.Errorf("%s: the window is closed at its next opening %s", tt.name, got)
+		}
+	}
+	if _, ok := (campaigns.SendingWindow{Start: "17:00", End: "09:00", Weekdays: []string{"mon"}}).NextOpening(mon, ""); ok {
+		t.Error("an empty window opens")
+	}
+	if _, ok := (campaigns.SendingWindow{Start: "09:00", End: "17:00"}).NextOpening(mon, ""); ok {
+		t.Error("a window without weekdays opens")
+	}
+}

@@ -80,8 +80,8 @@ type Settings struct {
 
 // SendingWindow is when emails go out, in the prospect's local time: from
 // Start to End ("HH:MM", 24-hour, End after Start, so a window never spans
-// midnight) on the listed weekdays. Timezone (IANA) stands in for a
-// prospect whose time zone is unknown.
+// midnight; End "24:00" runs to it) on the listed weekdays. Timezone (IANA)
+// stands in for a prospect whose time zone is unknown.
 type SendingWindow struct {
 	Start    string   `json:"start"`
 	End      string   `json:"end"`
@@ -116,8 +116,12 @@ func DefaultSettings() Settings {
 	}
 }
 
-// clock parses "HH:MM" into minutes after midnight.
+// clock parses "HH:MM" into minutes after midnight; "24:00" is the end of
+// the day, so a window can run to midnight.
 func clock(s string) (int, bool) {
+	if s == "24:00" {
+		return 24 * 60, true
+	}
 	t, err := time.Parse("15:04", s)
 	if err != nil || len(s) != 5 {
 		return 0, false
