@@ -20,19 +20,20 @@ import (
 
 // Enrollment is a contact in a campaign instance, as the API shows it.
 type Enrollment struct {
-	ID              uuid.UUID      `json:"id"`
-	InstanceID      uuid.UUID      `json:"instance_id"`
-	TemplateID      uuid.UUID      `json:"template_id"`
-	ContactID       uuid.UUID      `json:"contact_id"`
-	Status          string         `json:"status" enum:"pending,active,paused,completed,stopped,failed"`
-	Variant         string         `json:"variant,omitempty" doc:"A/B arm per step, \"1:B,3:control\"; set when the lead is sent."`
-	LemlistLeadID   *string        `json:"lemlist_lead_id,omitempty"`
-	Personalization map[string]any `json:"personalization,omitempty" doc:"Custom fields of this enrollment, laid over the contact's."`
-	StopReason      string         `json:"stop_reason,omitempty"`
-	EnrolledAt      *time.Time     `json:"enrolled_at,omitempty" doc:"When lemlist accepted the lead."`
-	StoppedAt       *time.Time     `json:"stopped_at,omitempty"`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
+	ID                    uuid.UUID      `json:"id"`
+	InstanceID            uuid.UUID      `json:"instance_id"`
+	TemplateID            uuid.UUID      `json:"template_id"`
+	ContactID             uuid.UUID      `json:"contact_id"`
+	Status                string         `json:"status" enum:"pending,active,paused,completed,stopped,failed"`
+	Variant               string         `json:"variant,omitempty" doc:"A/B arm per step, \"1:B,3:control\"; set when the lead is sent."`
+	LemlistLeadID         *string        `json:"lemlist_lead_id,omitempty"`
+	Personalization       map[string]any `json:"personalization,omitempty" doc:"Custom fields of this enrollment, laid over the contact's."`
+	PersonalizationStatus string         `json:"personalization_status,omitempty" enum:"pending,ready,approved,edited,failed" doc:"AI personalisation of a template that has it: pending (being written), ready (AI text waiting for approval when the template reviews), approved, edited (by a person) or failed (waiting for a person under on_failure wait). See /api/v1/enrollments/{id}/personalization."`
+	StopReason            string         `json:"stop_reason,omitempty"`
+	EnrolledAt            *time.Time     `json:"enrolled_at,omitempty" doc:"When lemlist accepted the lead."`
+	StoppedAt             *time.Time     `json:"stopped_at,omitempty"`
+	CreatedAt             time.Time      `json:"created_at"`
+	UpdatedAt             time.Time      `json:"updated_at"`
 }
 
 // EnrollRequest enrolls contacts into an instance.
@@ -58,7 +59,8 @@ type EnrollResponse struct {
 type EnrollmentListRequest struct {
 	ID uuid.UUID `path:"id" doc:"Campaign instance id"`
 	PageParams
-	Status string `query:"status" enum:"pending,active,paused,completed,stopped,failed" doc:"Only enrollments in this status."`
+	Status                string `query:"status" enum:"pending,active,paused,completed,stopped,failed" doc:"Only enrollments in this status."`
+	PersonalizationStatus string `query:"personalization_status" enum:"pending,ready,approved,edited,failed" doc:"Only enrollments whose AI personalisation is in this status: ready and failed are the review queue."`
 }
 
 // EnrollmentListResponse is a page of enrollments.
@@ -132,7 +134,8 @@ func (s *Server) registerEnrollments() {
 		if _, err := store.NewCampaignInstances(s.pool).Get(ctx, in.ID); err != nil {
 			return nil, err
 		}
-		rows, err := store.NewEnrollments(s.pool).List(ctx, in.ID, optString(in.Status), after, in.Limit+1)
+		rows, err := store.NewEnrollments(s.pool).List(ctx, in.ID,
+			store.EnrollmentFilter{Status: optString(in.Status), PersonalizationStatus: optString(in.PersonalizationStatus)}, after, in.Limit+1)
 		if err != nil {
 			return nil, err
 		}
@@ -198,5 +201,5 @@ func (s *Server) suppressionHasher() contacts.Hasher {
 func enrollmentView(e store.Enrollment) Enrollment {
 	return Enrollment{ID: e.ID, InstanceID: e.InstanceID, TemplateID: e.TemplateID, ContactID: e.ContactID,
 		Status: e.Status, Variant: e.Variant, LemlistLeadID: e.LemlistLeadID, Personalization: e.Personalization,
-		StopReason: e.StopReason, EnrolledAt: e.EnrolledAt, StoppedAt: e.StoppedAt, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
+		PersonalizationStatus: e.PersonalizationStatus, StopReason: e.StopReason, EnrolledAt: e.EnrolledAt, StoppedAt: e.StoppedAt, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
 }

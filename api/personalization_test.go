@@ -151,6 +151,23 @@ func TestPersonalizationAPI(t *testing.T) {
 		personalization = jsonb_build_object('opening_line', 'Saw the launch, congrats.') WHERE id = $1`, e1); err != nil {
 		t.Fatal(err)
 	}
+	// The review queue lists the ready text, and only it.
+	queue := b.do(t, request{method: "GET", path: "/api/v1/campaign-instances/" + inst.ID + "/enrollments?personalization_status=ready",
+		headers: bearer(b.reader)})
+	var page struct {
+		Items []struct {
+			ID                    string `json:"id"`
+			PersonalizationStatus string `json:"personalization_status"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(queue.body, &page); err != nil || queue.status != 200 || len(page.Items) != 1 ||
+		page.Items[0].ID != e1 || page.Items[0].PersonalizationStatus != "ready" {
+		t.Errorf("review queue: %d %s, want %s alone, ready", queue.status, queue.body, e1)
+	}
+	if r := b.do(t, request{method: "GET", path: "/api/v1/campaign-instances/" + inst.ID + "/enrollments?personalization_status=done",
+		headers: bearer(b.reader)}); r.status != 422 {
+		t.Errorf("unknown personalization_status: %d %s, want 422", r.status, r.body)
+	}
 	r := b.do(t, request{method: "POST", path: path + "/approve", headers: bearer(b.admin)})
 	if p := decode[personalizationJSON](t, r); r.status != 200 || p.Status != "approved" || p.Text != "Saw the launch, congrats." {
 		t.Fatalf("approve: %d %s", r.status, r.body)

@@ -25,12 +25,15 @@ type Enrollment struct {
 	Variant         string
 	LemlistLeadID   *string
 	Personalization map[string]any
-	StopReason      string
-	EnrolledAt      *time.Time // when lemlist accepted the lead
-	StoppedAt       *time.Time
-	SendDay         *time.Time // the UTC day counted against the daily cap
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// PersonalizationStatus is "" for templates without AI personalisation,
+	// else pending, ready, approved, edited or failed.
+	PersonalizationStatus string
+	StopReason            string
+	EnrolledAt            *time.Time // when lemlist accepted the lead
+	StoppedAt             *time.Time
+	SendDay               *time.Time // the UTC day counted against the daily cap
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 }
 
 // EnrollCandidate is what enrolling needs to know of a contact.
@@ -55,12 +58,12 @@ type Enrollments struct{ db DBTX }
 func NewEnrollments(db DBTX) *Enrollments { return &Enrollments{db: db} }
 
 const enrollmentColumns = `id, instance_id, template_id, contact_id, status, variant, lemlist_lead_id,
-	personalization, stop_reason, enrolled_at, stopped_at, send_day, created_at, updated_at`
+	personalization, COALESCE(personalization_status, ''), stop_reason, enrolled_at, stopped_at, send_day, created_at, updated_at`
 
 func scanEnrollment(row pgx.Row) (Enrollment, error) {
 	var e Enrollment
 	err := row.Scan(&e.ID, &e.InstanceID, &e.TemplateID, &e.ContactID, &e.Status, &e.Variant, &e.LemlistLeadID,
-		&e.Personalization, &e.StopReason, &e.EnrolledAt, &e.StoppedAt, &e.SendDay, &e.CreatedAt, &e.UpdatedAt)
+		&e.Personalization, &e.PersonalizationStatus, &e.StopReason, &e.EnrolledAt, &e.StoppedAt, &e.SendDay, &e.CreatedAt, &e.UpdatedAt)
 	return e, err
 }
 
@@ -177,9 +180,15 @@ func (s *Enrollments) get(ctx context.Context, id uuid.UUID, lock string) (Enrol
 	return e, nil
 }
 
-// List returns up to limit enrollments of the instance, of status when it
-// is set, ordered by (created_at, id) after the cursor.
-func (s *Enrollments) List(ctx context.Context, instanceID uuid.UUID, status *string, after *Cursor, limit int) ([]Enrollment, error) {
+// EnrollmentFilter narrows a list of enrollments; nil fields do not.
+type EnrollmentFilter struct {
+	Status                *string
+	PersonalizationStatus *string // "ready" and "failed" are the review queue
+}
+
+// List returns up to limit enrollments of the instance that pass f,
+// ordered by (created_at, id) after the cursor.
+func (s *Enrollments) List(ctx context.Context, instanceID uuid.UUID, f EnrollmentFilter, after *Cursor, limit int) ([]Enrollment, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list enrollments: limit %d must be positive", limit)
 	}
@@ -191,9 +200,10 @@ func (s *Enrollments) List(ctx context.Context, instanceID uuid.UUID, status *st
 	rows, err := s.db.Query(ctx, `
 		SELECT `+enrollmentColumns+` FROM enrollments
 		WHERE instance_id = $1 AND ($2::text IS NULL OR status = $2)
+		  AND ($6::text IS NULL OR personalization_status = $6)
 		  AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4::uuid))
 		ORDER BY created_at, id
-		LIMIT $5`, instanceID, status, at, id, limit)
+		LIMIT $5`, instanceID, f.Status, at, id, limit, f.PersonalizationStatus)
 	if err != nil {
 		return nil, fmt.Errorf("list enrollments: %w", err)
 	}
