@@ -48,6 +48,13 @@ type txBeginner interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
+// dbBeginner runs statements and begins transactions: a pool, or a
+// transaction in tests.
+type dbBeginner interface {
+	store.DBTX
+	txBeginner
+}
+
 // MaintenanceWorker works MaintenanceArgs. It deletes the expired rows and
 // completes its own job in one transaction, so a crash either keeps both or
 // loses both and the job simply runs again.

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/rtgs/sales-automation/internal/campaigns"
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/contacts"
+	"github.com/rtgs/sales-automation/internal/dbtest"
 	"github.com/rtgs/sales-automation/internal/store"
 )
 
@@ -372,5 +374,72 @@ func TestOutreachLeadAndCampaignState(t *testing.T) {
 	}
 	if skd := b.lem.CampaignSchedules(b.campaign); len(skd) != 1 || skd[0].End != "18:00" || skd[0].Timezone != "Europe/Paris" {
 		t.Errorf("mapped campaign's schedules %+v, want lemlist's default", skd)
+	}
+}
+
+// The sync jobs of an instance's creation and activation run at once on
+// two workers while lemlist is slow: the campaign is created once and its
+// sequence written once (one job sets it up, the other waits for it).
+func TestOutreachCampaignSyncConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	lem := vendorsim.NewLemlist(lemlistKey)
+	sim := vendorsim.New(vendorsim.Options{Seed: 1, Knobs: map[string]vendorsim.Knobs{
+		"lemlist": {LatencyMin: 30 * time.Millisecond, Limits: map[string][]vendorsim.Limit{"default": {}}}}}, lem)
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	client, err := lemlist.NewClient(lemlist.Config{BaseURL: srv.URL + "/lemlist", APIKey: lemlistKey,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := store.NewCampaignTemplates(pool).Create(ctx, campaigns.Template{Name: "tpl", Settings: campaigns.DefaultSettings(),
+		Steps: []campaigns.Step{{Subject: "One", Body: "<p>1</p>"}, {Subject: "Two", Body: "<p>2</p>", DelayDays: 2},
+			{Subject: "Three", Body: "<p>3</p>", DelayDays: 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := store.NewCampaignInstances(pool).Create(ctx, store.NewCampaignInstance{TemplateID: tpl.ID, Name: "racing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &OutreachCampaignSyncWorker{db: pool, lemlist: client, logger: slog.New(slog.DiscardHandler)}
+	rw := rivertest.NewWorker(t, riverpgxv5.New(pool), &river.Config{Schema: dbtest.Schema(pool)}, w)
+	// Each job runs until it completes; a snooze is the other holding the setup.
+	runJob := func() error {
+		for range 50 {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			r, err := rw.Work(ctx, t, tx, OutreachCampaignSyncArgs{InstanceID: inst.ID}, nil)
+			if cerr := tx.Commit(ctx); err == nil {
+				err = cerr
+			}
+			if err != nil || r.EventKind == river.EventKindJobCompleted {
+				return err
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return errors.New("never completed")
+	}
+	// The first job creates the campaign; then two race over its setup.
+	got, err := store.NewCampaignInstances(pool).SetLemlistCampaign(ctx, inst.ID, lem.AddCampaign("racing", "running").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- runJob() }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	seqs, err := client.CampaignSequences(ctx, got)
+	if err != nil || len(seqs) != 1 || len(seqs[0].Steps) != 3 {
+		t.Fatalf("sequences %+v, %v; want one of the template's 3 steps, written once", seqs, err)
 	}
 }

@@ -126,7 +126,7 @@ func (OutreachCampaignSyncArgs) InsertOpts() river.InsertOpts {
 type OutreachCampaignSyncWorker struct {
 	river.WorkerDefaults[OutreachCampaignSyncArgs]
 
-	db      store.DBTX
+	db      dbBeginner
 	lemlist *lemlist.Client
 	logger  *slog.Logger
 }
@@ -182,7 +182,26 @@ func (w *OutreachCampaignSyncWorker) Work(ctx context.Context, job *river.Job[Ou
 // setUpCampaign gives a lemlist campaign the platform created the
 // template's sending window and sequence, once (until both are written);
 // a campaign the user mapped keeps its own.
+//
+// The sync jobs of one instance (its creation's, its activation's) may run
+// at once, and lemlist appends a step each time it is asked: one job at a
+// time sets the campaign up, under a transaction-scoped advisory lock on
+// the instance held across the calls; another finding it taken snoozes and
+// then finds the setup written.
 func (w *OutreachCampaignSyncWorker) setUpCampaign(ctx context.Context, inst store.CampaignInstance) error {
+	lock, err := w.db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin campaign setup: %w", err)
+	}
+	defer lock.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // releases the lock; nothing is written in it
+	var mine bool
+	if err := lock.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('outreach_campaign_sync'), hashtext($1))`,
+		inst.ID.String()).Scan(&mine); err != nil {
+		return fmt.Errorf("lock campaign setup: %w", err)
+	}
+	if !mine {
+		return river.JobSnooze(campaignWait)
+	}
 	instances := store.NewCampaignInstances(w.db)
 	pending, err := instances.LemlistSequencePending(ctx, inst.ID)
 	if err != nil || !pending {
