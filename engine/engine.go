@@ -71,6 +71,8 @@ type Engine struct {
 	catalog spec.Catalog
 	actions map[string]Action
 	queue   Queue
+	batch   *batcher // nil: each transition commits alone
+	starts  *starter // nil: each attempt records its start alone
 
 	mu   sync.Mutex
 	defs map[uuid.UUID]*spec.Definition // parsed definitions; immutable once stored
@@ -78,8 +80,14 @@ type Engine struct {
 
 // New returns an engine over pool that validates against catalog, runs
 // steps with actions and enqueues them through queue.
+// With a BatchQueue, concurrent transitions commit in groups (batcher).
 func New(pool *pgxpool.Pool, catalog spec.Catalog, actions map[string]Action, queue Queue) *Engine {
-	return &Engine{pool: pool, catalog: catalog, actions: actions, queue: queue, defs: map[uuid.UUID]*spec.Definition{}}
+	e := &Engine{pool: pool, catalog: catalog, actions: actions, queue: queue, defs: map[uuid.UUID]*spec.Definition{}}
+	if bq, ok := queue.(BatchQueue); ok {
+		e.batch = &batcher{e: e, queue: bq, in: make(chan *pendingTransition)}
+		e.starts = &starter{e: e, in: make(chan *pendingStart)}
+	}
+	return e
 }
 
 // maxCachedDefinitions bounds the parsed definitions kept in memory.
@@ -190,6 +198,12 @@ func (e *Engine) queueJobs(ctx context.Context, tx pgx.Tx, runID uuid.UUID, def 
 		if st.Retry != nil && st.Retry.MaxAttempts > 0 {
 			jobs[i].MaxAttempts = st.Retry.MaxAttempts
 		}
+	}
+	if c := collectorFrom(ctx); c != nil {
+		for _, j := range jobs {
+			c.jobs = append(c.jobs, RunStepJob{RunID: runID, StepJob: j})
+		}
+		return nil
 	}
 	return e.queue.Enqueue(ctx, tx, runID, jobs)
 }

@@ -54,7 +54,7 @@ func (e *Engine) startForeach(ctx context.Context, a Attempt, def *spec.Definiti
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
 		if err != nil || !live(run) {
-			return errors.Join(notGone(err), a.Complete(ctx, tx))
+			return errors.Join(notGone(err), e.complete(ctx, tx, a))
 		}
 		refs := make([]store.StepRef, min(len(list), concurrency(st)))
 		for i := range refs {
@@ -63,7 +63,7 @@ func (e *Engine) startForeach(ctx context.Context, a Attempt, def *spec.Definiti
 		if _, err := e.enqueue(ctx, tx, a.RunID, def, refs); err != nil {
 			return err
 		}
-		return a.Complete(ctx, tx)
+		return e.complete(ctx, tx, a)
 	})
 }
 
@@ -76,11 +76,11 @@ func (e *Engine) finishItem(ctx context.Context, a Attempt, def *spec.Definition
 		runs := store.NewWorkflowRuns(tx)
 		run, err := runs.Get(ctx, a.RunID, true)
 		if err != nil || !live(run) {
-			return errors.Join(notGone(err), a.Complete(ctx, tx))
+			return errors.Join(notGone(err), e.complete(ctx, tx, a))
 		}
 		changed, err := runs.FinishStep(ctx, a.RunID, a.Ref, status, output, reason)
 		if err != nil || !changed {
-			return errors.Join(err, a.Complete(ctx, tx))
+			return errors.Join(err, e.complete(ctx, tx, a))
 		}
 		st := def.Step(a.Ref.StepID)
 		if status == store.StepFailed {
@@ -120,7 +120,7 @@ func (e *Engine) finishItem(ctx context.Context, a Attempt, def *spec.Definition
 			}
 		}
 		if finished < total {
-			return a.Complete(ctx, tx)
+			return e.complete(ctx, tx, a)
 		}
 		return e.finishParent(ctx, tx, a, def, run, store.StepCompleted, outs, "")
 	})
@@ -128,7 +128,7 @@ func (e *Engine) finishItem(ctx context.Context, a Attempt, def *spec.Definition
 
 // finishParent concludes a foreach step from its items' transaction.
 func (e *Engine) finishParent(ctx context.Context, tx pgx.Tx, a Attempt, def *spec.Definition, run store.WorkflowRun, status string, output any, reason string) error {
-	parent := Attempt{RunID: a.RunID, Ref: store.StepRef{StepID: a.Ref.StepID, Item: -1}, Complete: a.Complete}
+	parent := Attempt{RunID: a.RunID, Ref: store.StepRef{StepID: a.Ref.StepID, Item: -1}, JobID: a.JobID, Complete: a.Complete}
 	return e.transition(ctx, tx, parent, def, run, status, output, reason)
 }
 

@@ -29,7 +29,7 @@ type Attempt struct {
 // for the job to be retried (its attempts left, per the step's retry).
 func (e *Engine) RunStep(ctx context.Context, a Attempt) error {
 	runs := store.NewWorkflowRuns(e.pool)
-	run, steps, err := runs.StartStep(ctx, a.RunID, a.Ref, a.Attempt, a.JobID)
+	run, steps, err := e.startStep(ctx, a)
 	if errors.Is(err, store.ErrNotFound) {
 		return e.completeOnly(ctx, a)
 	}
@@ -175,11 +175,15 @@ func (e *Engine) finish(ctx context.Context, a Attempt, def *spec.Definition, se
 }
 
 func (e *Engine) finishTx(ctx context.Context, a Attempt, def *spec.Definition, status string, output any, reason string, guess []store.StepRef) error {
+	if e.batch != nil {
+		return e.batch.submit(ctx, &pendingTransition{a: a, def: def,
+			out: store.StepOutcome{RunID: a.RunID, Ref: a.Ref, Status: status, Output: output, Reason: reason, Add: guess}})
+	}
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		f, err := store.NewWorkflowRuns(tx).LockAndFinishStep(ctx, a.RunID, a.Ref, status, output, reason, guess)
 		if err != nil || !f.Changed {
 			// gone, not live, or a repeated transition
-			return errors.Join(notGone(err), a.Complete(ctx, tx))
+			return errors.Join(notGone(err), e.complete(ctx, tx, a))
 		}
 		return e.proceed(ctx, tx, a, def, f.Run, status, reason, f.Steps, f.Added)
 	})
@@ -198,7 +202,7 @@ func (e *Engine) transition(ctx context.Context, tx pgx.Tx, a Attempt, def *spec
 		return err
 	}
 	if !changed {
-		return a.Complete(ctx, tx) // a repeated transition
+		return e.complete(ctx, tx, a) // a repeated transition
 	}
 	steps, err := runs.Steps(ctx, a.RunID)
 	if err != nil {
@@ -224,14 +228,14 @@ func (e *Engine) proceed(ctx context.Context, tx pgx.Tx, a Attempt, def *spec.De
 		case st != nil && st.GotoTarget() != "":
 			n, err := e.enqueue(ctx, tx, a.RunID, def, []store.StepRef{{StepID: st.GotoTarget(), Item: -1}})
 			if err != nil || n > 0 {
-				return errors.Join(err, a.Complete(ctx, tx))
+				return errors.Join(err, e.complete(ctx, tx, a))
 			}
 			return e.settle(ctx, tx, run, def, a, steps)
 		default:
 			if err := runs.Finish(ctx, a.RunID, store.RunFailed, nil, fmt.Sprintf("step %s: %s", a.Ref.StepID, reason)); err != nil {
 				return err
 			}
-			return a.Complete(ctx, tx)
+			return e.complete(ctx, tx, a)
 		}
 	}
 	for _, ref := range added {
@@ -245,7 +249,7 @@ func (e *Engine) proceed(ctx context.Context, tx pgx.Tx, a Attempt, def *spec.De
 	}
 	ready := append(added, more...)
 	if err := e.queueJobs(ctx, tx, a.RunID, def, ready); err != nil || len(ready) > 0 {
-		return errors.Join(err, a.Complete(ctx, tx))
+		return errors.Join(err, e.complete(ctx, tx, a))
 	}
 	return e.settle(ctx, tx, run, def, a, steps)
 }
@@ -316,7 +320,7 @@ func (e *Engine) settle(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, d
 	runs := store.NewWorkflowRuns(tx)
 	for _, s := range steps {
 		if s.Status == store.StepQueued || s.Status == store.StepRunning || s.Status == store.StepWaiting {
-			return a.Complete(ctx, tx)
+			return e.complete(ctx, tx, a)
 		}
 	}
 	sc, err := scope(run, steps)
@@ -331,5 +335,5 @@ func (e *Engine) settle(ctx context.Context, tx pgx.Tx, run store.WorkflowRun, d
 	if err := runs.Finish(ctx, run.ID, status, outputs, reason); err != nil {
 		return err
 	}
-	return a.Complete(ctx, tx)
+	return e.complete(ctx, tx, a)
 }

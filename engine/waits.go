@@ -66,7 +66,7 @@ func (e *Engine) park(ctx context.Context, a Attempt, shown map[string]any, time
 	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		run, err := store.NewWorkflowRuns(tx).Get(ctx, a.RunID, true)
 		if err != nil || !live(run) {
-			return errors.Join(notGone(err), a.Complete(ctx, tx))
+			return errors.Join(notGone(err), e.complete(ctx, tx, a))
 		}
 		if timeout > 0 {
 			shown["expires_at"] = time.Now().Add(timeout).UTC()
@@ -81,7 +81,7 @@ func (e *Engine) park(ctx context.Context, a Attempt, shown map[string]any, time
 			}
 		}
 		if !parked || timeout <= 0 {
-			return a.Complete(ctx, tx)
+			return e.complete(ctx, tx, a)
 		}
 		return nil
 	})

@@ -38,7 +38,9 @@ func TestWorkflowStepOutlivesVendorOutage(t *testing.T) {
 	if err := sim.SetKnobs("anthropic", vendorsim.Knobs{Outage: true}); err != nil {
 		t.Fatal(err)
 	}
-	set := simVendors(t, srv.URL, map[string]string{"VENDOR_BREAKER_FAILURES": "1", "VENDOR_BREAKER_OPEN_FOR": "2s"})
+	// The breaker stays open long enough for the step to meet it on a
+	// loaded machine (at 2 s it was seen half-open by the step's first try).
+	set := simVendors(t, srv.URL, map[string]string{"VENDOR_BREAKER_FAILURES": "1", "VENDOR_BREAKER_OPEN_FOR": "5s"})
 	// A failed call opens the breaker.
 	if _, err := set.Anthropic.Complete(ctx, anthropic.Request{Prompt: "hi", MaxTokens: 10}); err == nil {
 		t.Fatal("a call during the outage succeeded")

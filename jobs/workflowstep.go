@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rtgs/sales-automation/engine"
@@ -48,14 +49,24 @@ type StepQueue struct{}
 
 // Enqueue implements engine.Queue with the client in ctx (a worker's) or
 // the one given by the caller through WithClient.
-func (StepQueue) Enqueue(ctx context.Context, tx pgx.Tx, runID uuid.UUID, steps []engine.StepJob) error {
+func (q StepQueue) Enqueue(ctx context.Context, tx pgx.Tx, runID uuid.UUID, steps []engine.StepJob) error {
+	jobs := make([]engine.RunStepJob, len(steps))
+	for i, s := range steps {
+		jobs[i] = engine.RunStepJob{RunID: runID, StepJob: s}
+	}
+	return q.EnqueueRuns(ctx, tx, jobs)
+}
+
+// EnqueueRuns implements engine.BatchQueue: one InsertManyTx for the step
+// jobs of several runs.
+func (StepQueue) EnqueueRuns(ctx context.Context, tx pgx.Tx, jobs []engine.RunStepJob) error {
 	client, err := clientFor(ctx)
 	if err != nil {
 		return err
 	}
-	params := make([]river.InsertManyParams, len(steps))
-	for i, s := range steps {
-		args := WorkflowStepArgs{RunID: runID, StepID: s.StepID, Item: s.Item, TimeoutMS: s.Timeout}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, s := range jobs {
+		args := WorkflowStepArgs{RunID: s.RunID, StepID: s.StepID, Item: s.Item, TimeoutMS: s.Timeout}
 		if s.Retry != nil {
 			args.RetryDelayMS, args.Exponential = s.Retry.Delay.Milliseconds(), s.Retry.Backoff == "exponential"
 		}
@@ -63,6 +74,34 @@ func (StepQueue) Enqueue(ctx context.Context, tx pgx.Tx, runID uuid.UUID, steps 
 	}
 	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("enqueue workflow steps: %w", err)
+	}
+	return nil
+}
+
+// CompleteJobs implements engine.BatchQueue: the step jobs of a group of
+// transitions are completed in tx by one statement, the one River's
+// JobCompleteTx runs for a single job (JobSetStateIfRunningMany). A job no
+// longer running (cancelled meanwhile) is left as it is.
+func (StepQueue) CompleteJobs(ctx context.Context, tx pgx.Tx, jobIDs []int64) error {
+	client, err := clientFor(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	p := &riverdriver.JobSetStateIfRunningManyParams{Schema: client.Schema()}
+	for _, id := range jobIDs {
+		s := riverdriver.JobSetStateCompleted(id, now, nil)
+		p.ID = append(p.ID, s.ID)
+		p.Attempt = append(p.Attempt, s.Attempt)
+		p.ErrData = append(p.ErrData, s.ErrData)
+		p.FinalizedAt = append(p.FinalizedAt, s.FinalizedAt)
+		p.MetadataDoMerge = append(p.MetadataDoMerge, false)
+		p.MetadataUpdates = append(p.MetadataUpdates, nil)
+		p.ScheduledAt = append(p.ScheduledAt, s.ScheduledAt)
+		p.State = append(p.State, s.State)
+	}
+	if _, err := client.Driver().UnwrapExecutor(tx).JobSetStateIfRunningMany(ctx, p); err != nil {
+		return fmt.Errorf("complete workflow step jobs: %w", err)
 	}
 	return nil
 }
