@@ -107,25 +107,36 @@ type pendingEvent struct {
 // concurrent deliveries are stored, with their processing jobs, in one
 // transaction per batch (batch 0: each alone).
 func (s *Server) newEventIngest() *groupcommit.Group[*pendingEvent] {
-	return groupcommit.New(s.cfg.GroupCommitRunners, max(s.cfg.GroupCommitBatch, 1), func(batch []*pendingEvent) {
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
-		defer cancel()
-		evs := make([]store.NewCampaignEvent, len(batch))
-		for i, p := range batch {
-			evs[i] = p.ev
-		}
-		var fresh map[string]bool
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) (err error) {
-			fresh, err = jobs.IngestCampaignEvents(ctx, tx, s.river, evs)
-			return err
-		})
-		for _, p := range batch {
-			// The first delivery of an event in the batch stored it; a
-			// replay in the same batch is a duplicate like any other.
-			p.fresh, p.err = fresh[p.ev.VendorEventID], err
-			delete(fresh, p.ev.VendorEventID)
-		}
+	return groupcommit.New(s.cfg.GroupCommitRunners, max(s.cfg.GroupCommitBatch, 1), s.storeEvents)
+}
+
+// storeEvents stores a batch of deliveries in one transaction. When that
+// fails, each delivery is stored alone, so a delivery the database refuses
+// fails by itself and its batch-mates are still stored and answered 202.
+func (s *Server) storeEvents(batch []*pendingEvent) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+	defer cancel()
+	evs := make([]store.NewCampaignEvent, len(batch))
+	for i, p := range batch {
+		evs[i] = p.ev
+	}
+	var fresh map[string]bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) (err error) {
+		fresh, err = jobs.IngestCampaignEvents(ctx, tx, s.river, evs)
+		return err
 	})
+	if err != nil && len(batch) > 1 {
+		for _, p := range batch {
+			s.storeEvents([]*pendingEvent{p})
+		}
+		return
+	}
+	for _, p := range batch {
+		// The first delivery of an event in the batch stored it; a
+		// replay in the same batch is a duplicate like any other.
+		p.fresh, p.err = fresh[p.ev.VendorEventID], err
+		delete(fresh, p.ev.VendorEventID)
+	}
 }
 
 // ingestEvent stores ev and queues its processing in one transaction,

@@ -209,6 +209,40 @@ func TestLemlistWebhookConcurrentReplays(t *testing.T) {
 	}
 }
 
+// A delivery holding a NUL (which Postgres cannot store) is a 400 naming
+// the field, and the deliveries arriving with it are stored as usual.
+func TestLemlistWebhookNulAmongConcurrent(t *testing.T) {
+	t.Parallel()
+	b := setupWebhook(t)
+	seedInstance(t, b, "cam_1", `{}`)
+	const n = 12
+	results := make([]response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := lemlistEvent(fmt.Sprintf("act_mate_%d", i), "emailsOpened", testWebhookSecret)
+			if i == 0 {
+				body = strings.Replace(body, `"leadFirstName":"Jane"`, `"leadFirstName":"Ja\u0000ne"`, 1)
+			}
+			results[i] = b.do(t, request{method: "POST", path: webhookPath, body: body})
+		}()
+	}
+	wg.Wait()
+	if r := results[0]; r.status != 400 || !strings.Contains(string(r.body), "body.leadFirstName") {
+		t.Errorf("NUL delivery: %d %s, want 400 at body.leadFirstName", r.status, r.body)
+	}
+	for i, r := range results[1:] {
+		if r.status != 202 {
+			t.Errorf("delivery %d: %d %s, want 202", i+1, r.status, r.body)
+		}
+	}
+	if got := b.count(t, `SELECT count(*) FROM campaign_events WHERE vendor_event_id LIKE 'act_mate_%'`); got != n-1 {
+		t.Errorf("%d events stored, want %d", got, n-1)
+	}
+}
+
 // The simulator's hook delivery (lemlist's shape, secret echoed) is
 // accepted end to end.
 func TestLemlistWebhookFromSimulator(t *testing.T) {

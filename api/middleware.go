@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/config"
 	"github.com/rtgs/sales-automation/internal/obs"
+	"github.com/rtgs/sales-automation/internal/pgtext"
 )
 
 const headerRequestID = "X-Request-ID"
@@ -181,6 +183,9 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 // bodies itself, and reading one whole (c.Body()) would take any size. So
 // every other body is read here, up to the limit, into memory as before.
 func (s *Server) limitBody(c *fiber.Ctx) error {
+	if p := nulInURL(c); p != nil {
+		return writeProblem(c, p)
+	}
 	req := c.Request()
 	if !req.IsBodyStream() || (c.Method() == fiber.MethodPost && c.Path() == importPath) {
 		return c.Next()
@@ -197,8 +202,58 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 	if len(body) > limit { // chunked: its size is known only once read
 		return tooLarge(c, req.BodyStream())
 	}
+	if p := nulProblem(body, string(c.Request().Header.ContentType())); p != nil {
+		return writeProblem(c, p)
+	}
 	req.SetBody(body)
 	return c.Next()
+}
+
+// nulInURL refuses a path or query parameter holding the NUL character
+// (%00), which Postgres cannot compare or store.
+func nulInURL(c *fiber.Ctx) *huma.ErrorModel {
+	const msg = "must not contain the NUL character (U+0000)"
+	if strings.ContainsRune(c.Path(), 0) {
+		return problem(fiber.StatusBadRequest, codeInvalid, "the request path holds a NUL character",
+			&huma.ErrorDetail{Location: "path", Message: msg})
+	}
+	var bad string
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
+		if bad == "" && (bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0) {
+			bad = strconv.Quote(string(k))
+			if bytes.IndexByte(k, 0) < 0 {
+				bad = string(k)
+			}
+		}
+	})
+	if bad != "" {
+		return problem(fiber.StatusUnprocessableEntity, codeInvalid, "validation failed",
+			&huma.ErrorDetail{Location: "query." + bad, Message: msg})
+	}
+	return nil
+}
+
+// nulProblem refuses a body holding the NUL character, which Postgres
+// cannot store in text or jsonb: in a JSON body (escaped as \u0000) with
+// the field's location, in any other as a raw byte. Nil when there is none.
+func nulProblem(body []byte, contentType string) *huma.ErrorModel {
+	const msg = "must not contain the NUL character (U+0000)"
+	if bytes.IndexByte(body, 0) >= 0 {
+		return problem(fiber.StatusBadRequest, codeInvalid, "the request body holds a NUL byte",
+			&huma.ErrorDetail{Location: "body", Message: msg})
+	}
+	if contentType != "" && !strings.Contains(contentType, "json") {
+		return nil // a JSON body without a type is still read as JSON
+	}
+	if path, found := pgtext.FindInJSON(body); found {
+		loc := "body"
+		if path != "" {
+			loc += "." + path
+		}
+		return problem(fiber.StatusUnprocessableEntity, codeInvalid, "validation failed",
+			&huma.ErrorDetail{Location: loc, Message: msg})
+	}
+	return nil
 }
 
 // rewindBody hands huma the body limitBody read. With streaming on, huma

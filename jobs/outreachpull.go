@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/rtgs/sales-automation/integrations/lemlist"
+	"github.com/rtgs/sales-automation/internal/campaigns"
 	"github.com/rtgs/sales-automation/internal/obs"
 	"github.com/rtgs/sales-automation/internal/store"
 )
@@ -171,8 +172,9 @@ func (w *OutreachPullActivitiesWorker) ingest(ctx context.Context, ins ManyTxIns
 }
 
 // activityEvent turns a listed activity into the event to store, the
-// record re-encoded as its payload; an activity without id or type is
-// skipped.
+// record re-encoded as its payload; an activity the webhook would refuse
+// (no id, type or date, a NUL Postgres cannot store) is skipped, so one
+// bad record never blocks the pages after it.
 func activityEvent(a lemlist.Activity) (store.NewCampaignEvent, bool) {
 	if a.ID == "" || a.Type == "" || a.CreatedAt.IsZero() {
 		return store.NewCampaignEvent{}, false
@@ -180,6 +182,9 @@ func activityEvent(a lemlist.Activity) (store.NewCampaignEvent, bool) {
 	a.Secret = ""
 	payload, err := json.Marshal(a)
 	if err != nil {
+		return store.NewCampaignEvent{}, false
+	}
+	if _, err := campaigns.ParseLemlistEvent(payload); err != nil {
 		return store.NewCampaignEvent{}, false
 	}
 	step := a.SequenceStep

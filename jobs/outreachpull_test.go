@@ -76,3 +76,15 @@ func TestPullActivitiesBackfills(t *testing.T) {
 		t.Errorf("cursor not advanced")
 	}
 }
+
+// A listed activity holding a NUL (which Postgres cannot store) is skipped,
+// not stored, so the pages after it still come in.
+func TestActivityEventSkipsNul(t *testing.T) {
+	at := time.Date(2026, 5, 11, 9, 0, 0, 0, time.UTC)
+	if _, ok := activityEvent(lemlist.Activity{ID: "act_1", Type: "emailsReplied", CreatedAt: at, LeadFirstName: "An\x00a"}); ok {
+		t.Error("an activity with a NUL was kept")
+	}
+	if ev, ok := activityEvent(lemlist.Activity{ID: "act_2", Type: "emailsReplied", CreatedAt: at, LeadFirstName: "Ana"}); !ok || ev.VendorEventID != "act_2" {
+		t.Errorf("a plain activity: %+v, %v", ev, ok)
+	}
+}

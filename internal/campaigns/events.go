@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/rtgs/sales-automation/internal/pgtext"
 )
 
 // Event kinds the platform counts and reacts to; every other event type is
@@ -149,6 +151,9 @@ func ParseLemlistEvent(body []byte) (LemlistEvent, error) {
 			return LemlistEvent{}, &EventError{Field: "sequenceStep", Reason: "must be an integer from 0 to 1000"}
 		}
 		ev.Step = &step
+	}
+	if path, found := pgtext.FindInJSON(body); found {
+		return LemlistEvent{}, &EventError{Field: path, Reason: "must not contain the NUL character (\\u0000)"}
 	}
 	if _, ok := raw["secret"]; ok {
 		delete(raw, "secret")
