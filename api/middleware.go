@@ -219,11 +219,12 @@ func nulInURL(c *fiber.Ctx) *huma.ErrorModel {
 	}
 	var bad string
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
-		if bad == "" && (bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0) {
+		switch {
+		case bad != "":
+		case bytes.IndexByte(k, 0) >= 0:
 			bad = strconv.Quote(string(k))
-			if bytes.IndexByte(k, 0) < 0 {
-				bad = string(k)
-			}
+		case bytes.IndexByte(v, 0) >= 0:
+			bad = string(k)
 		}
 	})
 	if bad != "" {

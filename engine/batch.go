@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rtgs/sales-automation/engine/spec"
+	"github.com/rtgs/sales-automation/internal/groupcommit"
 	"github.com/rtgs/sales-automation/internal/store"
 )
 
@@ -58,18 +58,23 @@ const (
 type batcher struct {
 	e     *Engine
 	queue BatchQueue
-	in    chan *pendingTransition
-	once  sync.Once
+	group *groupcommit.Group[*pendingTransition]
+}
+
+func newBatcher(e *Engine, queue BatchQueue) *batcher {
+	b := &batcher{e: e, queue: queue}
+	b.group = groupcommit.New(1, maxGroup, b.flush)
+	return b
 }
 
 // pendingTransition is an attempt's finish (see Engine.finish) waiting for
 // its group.
 type pendingTransition struct {
-	ctx  context.Context
-	a    Attempt
-	def  *spec.Definition
-	out  store.StepOutcome
-	done chan error
+	ctx context.Context
+	a   Attempt
+	def *spec.Definition
+	out store.StepOutcome
+	err error // the transition's outcome, set by its group
 }
 
 // collector gathers the River work of a group's transitions: the jobs they
@@ -87,66 +92,33 @@ func collectorFrom(ctx context.Context) *collector {
 }
 
 // submit hands the transition to the group being formed and returns its
-// outcome once its group has committed or failed.
+// outcome once its group has committed or failed. Once a group took it,
+// the outcome is the group's even if ctx ends, so the caller never
+// reports a transition that then commits.
 func (b *batcher) submit(ctx context.Context, p *pendingTransition) error {
-	b.once.Do(func() { go b.loop() })
-	p.ctx, p.done = ctx, make(chan error, 1)
-	select {
-	case b.in <- p:
-	case <-ctx.Done():
-		return ctx.Err()
+	p.ctx = ctx
+	if err := b.group.Do(ctx, p); err != nil {
+		return err
 	}
-	// Once handed over, the outcome is the group's: wait for it even if ctx
-	// ends, so the caller never reports a transition that then commits.
-	return <-p.done
+	return p.err
 }
 
-// loop forms groups from the transitions waiting and commits them, for as
-// long as the process runs.
-func (b *batcher) loop() {
-	gather(b.in, func(group []*pendingTransition) (carry []*pendingTransition) {
-		seen := make(map[uuid.UUID]bool, len(group))
-		distinct := group[:0:0]
-		for _, p := range group {
+// flush commits the transitions waiting, one group per transition of each
+// run: a run's second transition goes in the group after its first.
+func (b *batcher) flush(items []*pendingTransition) {
+	for len(items) > 0 {
+		seen := make(map[uuid.UUID]bool, len(items))
+		var group, later []*pendingTransition
+		for _, p := range items {
 			if seen[p.a.RunID] {
-				carry = append(carry, p)
+				later = append(later, p)
 				continue
 			}
 			seen[p.a.RunID] = true
-			distinct = append(distinct, p)
-		}
-		b.run(distinct)
-		return carry
-	})
-}
-
-// gather calls fn with the items waiting on in, at least one and at most
-// maxGroup, over and over until in is closed; what fn carries over leads
-// the next group.
-func gather[T any](in <-chan T, fn func([]T) (carry []T)) {
-	var carry []T
-	for {
-		group := carry
-		if len(group) == 0 {
-			p, ok := <-in
-			if !ok {
-				return
-			}
 			group = append(group, p)
 		}
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case p, ok := <-in:
-				if !ok {
-					break drain
-				}
-				group = append(group, p)
-			default:
-				break drain
-			}
-		}
-		carry = fn(group)
+		b.run(group)
+		items = later
 	}
 }
 
@@ -159,7 +131,7 @@ func (b *batcher) run(group []*pendingTransition) {
 		failed, err := b.try(group)
 		switch {
 		case failed >= 0:
-			group[failed].done <- err
+			group[failed].err = err
 			group = slices.Delete(group, failed, failed+1)
 			continue
 		case err != nil && len(group) > 1:
@@ -169,7 +141,7 @@ func (b *batcher) run(group []*pendingTransition) {
 			return
 		}
 		for _, p := range group {
-			p.done <- err
+			p.err = err
 		}
 		return
 	}
@@ -252,61 +224,44 @@ func (e *Engine) complete(ctx context.Context, tx pgx.Tx, a Attempt) error {
 // one round trip per group, as batcher commits their transitions. A start
 // is its own transaction whose record nothing decides by (see StartStep),
 // so grouping changes no outcome.
-type starter struct {
-	e    *Engine
-	in   chan *pendingStart
-	once sync.Once
-}
-
 type pendingStart struct {
 	start store.StepStart
-	done  chan store.Started
+	out   store.Started
 }
 
 // startStep records the attempt's start and reads its run and steps: with
 // the other attempts starting, when the engine groups.
 func (e *Engine) startStep(ctx context.Context, a Attempt) (store.WorkflowRun, []store.WorkflowStepRun, error) {
-	start := store.StepStart{RunID: a.RunID, Ref: a.Ref, Attempt: a.Attempt, JobID: a.JobID}
 	if e.starts == nil {
-		st, err := store.NewWorkflowRuns(e.pool).StartSteps(ctx, []store.StepStart{start})
-		if err != nil {
-			return store.WorkflowRun{}, nil, err
-		}
-		return st[0].Run, st[0].Steps, st[0].Err
+		return store.NewWorkflowRuns(e.pool).StartStep(ctx, a.RunID, a.Ref, a.Attempt, a.JobID)
 	}
-	s := e.starts
-	s.once.Do(func() { go gather(s.in, s.run) })
-	p := &pendingStart{start: start, done: make(chan store.Started, 1)}
-	select {
-	case s.in <- p:
-	case <-ctx.Done():
-		return store.WorkflowRun{}, nil, ctx.Err()
+	p := &pendingStart{start: store.StepStart{RunID: a.RunID, Ref: a.Ref, Attempt: a.Attempt, JobID: a.JobID}}
+	if err := e.starts.Do(ctx, p); err != nil {
+		return store.WorkflowRun{}, nil, err
 	}
-	st := <-p.done
-	return st.Run, st.Steps, st.Err
+	return p.out.Run, p.out.Steps, p.out.Err
 }
 
-// run reads a group's starts; when that fails, each start is tried alone
-// so the error reaches only its own.
-func (s *starter) run(group []*pendingStart) []*pendingStart {
+// startGroup reads a group's starts; when that fails, each start is tried
+// alone so the error reaches only its own.
+func (e *Engine) startGroup(group []*pendingStart) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	starts := make([]store.StepStart, len(group))
 	for i, p := range group {
 		starts[i] = p.start
 	}
-	st, err := store.NewWorkflowRuns(s.e.pool).StartSteps(ctx, starts)
+	st, err := store.NewWorkflowRuns(e.pool).StartSteps(ctx, starts)
 	switch {
 	case err != nil && len(group) > 1:
 		for _, p := range group {
-			s.run([]*pendingStart{p})
+			e.startGroup([]*pendingStart{p})
 		}
 	case err != nil:
-		group[0].done <- store.Started{Err: err}
+		group[0].out = store.Started{Err: err}
 	default:
 		for i, p := range group {
-			p.done <- st[i]
+			p.out = st[i]
 		}
 	}
-	return nil
 }

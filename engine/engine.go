@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rtgs/sales-automation/engine/spec"
+	"github.com/rtgs/sales-automation/internal/groupcommit"
 	"github.com/rtgs/sales-automation/internal/store"
 )
 
@@ -71,8 +72,8 @@ type Engine struct {
 	catalog spec.Catalog
 	actions map[string]Action
 	queue   Queue
-	batch   *batcher // nil: each transition commits alone
-	starts  *starter // nil: each attempt records its start alone
+	batch   *batcher                          // nil: each transition commits alone
+	starts  *groupcommit.Group[*pendingStart] // nil: each attempt records its start alone
 
 	mu   sync.Mutex
 	defs map[uuid.UUID]*spec.Definition // parsed definitions; immutable once stored
@@ -84,8 +85,8 @@ type Engine struct {
 func New(pool *pgxpool.Pool, catalog spec.Catalog, actions map[string]Action, queue Queue) *Engine {
 	e := &Engine{pool: pool, catalog: catalog, actions: actions, queue: queue, defs: map[uuid.UUID]*spec.Definition{}}
 	if bq, ok := queue.(BatchQueue); ok {
-		e.batch = &batcher{e: e, queue: bq, in: make(chan *pendingTransition)}
-		e.starts = &starter{e: e, in: make(chan *pendingStart)}
+		e.batch = newBatcher(e, bq)
+		e.starts = groupcommit.New(1, maxGroup, e.startGroup)
 	}
 	return e
 }

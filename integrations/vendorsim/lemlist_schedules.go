@@ -152,6 +152,10 @@ func (l *Lemlist) addDefaultScheduleLocked(c *LemlistCampaign, tz string) *Lemli
 func (l *Lemlist) CampaignSchedules(campaignID string) []LemlistSchedule {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.campaignSchedulesLocked(campaignID)
+}
+
+func (l *Lemlist) campaignSchedulesLocked(campaignID string) []LemlistSchedule {
 	var out []LemlistSchedule
 	for _, id := range l.campaignSchedules[campaignID] {
 		out = append(out, l.schedules[id].clone())
@@ -231,11 +235,7 @@ func (l *Lemlist) getCampaignSchedules(w http.ResponseWriter, r *http.Request) {
 		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
 		return
 	}
-	out := []LemlistSchedule{}
-	for _, id := range l.campaignSchedules[c.ID] {
-		out = append(out, l.schedules[id].clone())
-	}
-	lemJSON(w, out)
+	lemJSON(w, append([]LemlistSchedule{}, l.campaignSchedulesLocked(c.ID)...))
 }
 
 // attachSchedule answers POST /campaigns/{campaignId}/schedules/{scheduleId}
