@@ -189,11 +189,14 @@ func principalKeyID(ctx context.Context) *uuid.UUID {
 
 // DecideRequest approves or rejects a waiting approval step.
 type DecideRequest struct {
-	ID   uuid.UUID `path:"id" format:"uuid"`
-	Step string    `path:"step" maxLength:"63" pattern:"^[a-z][a-z0-9_-]{0,62}$"`
-	Body struct {
-		Comment string `json:"comment,omitempty" maxLength:"2000" doc:"Why; kept in the step's output."`
-	}
+	ID   uuid.UUID   `path:"id" format:"uuid"`
+	Step string      `path:"step" maxLength:"63" pattern:"^[a-z][a-z0-9_-]{0,62}$"`
+	Body *DecideBody // optional: a decision needs no comment
+}
+
+// DecideBody is a decision's optional comment.
+type DecideBody struct {
+	Comment string `json:"comment,omitempty" maxLength:"2000" doc:"Why; kept in the step's output."`
 }
 
 func (s *Server) registerApprovals() {
@@ -206,11 +209,16 @@ func (s *Server) registerApprovals() {
 			OperationID: d.verb + "-workflow-step", Method: http.MethodPost, Path: "/api/v1/workflow-runs/{id}/steps/{step}/" + d.verb,
 			Summary: d.verb + " a waiting approval step", Tags: []string{"workflows"}, Metadata: run,
 			Description: "Decides an approval step that is waiting: approving completes it and the run goes on; rejecting fails it " +
-				"(its on_error applies). A step not waiting, or a run not running, is a 409.",
+				"(its on_error applies). The body, with its comment, is optional. A step that is not one of the workflow's " +
+				"approval steps is a 404; a step not waiting, or a run not running, is a 409.",
 		}, func(ctx context.Context, in *DecideRequest) (*WorkflowRunResponse, error) {
+			var comment string
+			if in.Body != nil {
+				comment = in.Body.Comment
+			}
 			var r store.WorkflowRun
 			err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-				if err := s.engine.Decide(jobs.WithClient(ctx, s.river), tx, in.ID, in.Step, d.approve, in.Body.Comment); err != nil {
+				if err := s.engine.Decide(jobs.WithClient(ctx, s.river), tx, in.ID, in.Step, d.approve, comment); err != nil {
 					return err
 				}
 				var err error
@@ -218,6 +226,9 @@ func (s *Server) registerApprovals() {
 				return err
 			})
 			switch {
+			case errors.Is(err, engine.ErrNoApprovalStep):
+				return nil, problem(http.StatusNotFound, codeNotFound, err.Error(),
+					&huma.ErrorDetail{Location: "path.step", Message: err.Error(), Value: in.Step})
 			case errors.Is(err, engine.ErrNotWaiting), errors.Is(err, engine.ErrRunNotRunning):
 				return nil, problem(http.StatusConflict, codeConflict, err.Error(),
 					&huma.ErrorDetail{Location: "path.step", Message: err.Error(), Value: in.Step})

@@ -120,7 +120,7 @@ const approvalWorkflow = `workflow:
 `
 
 // Approving a waiting step completes it and enqueues what follows; a step
-// not waiting is a 409.
+// not waiting is a 409, a step that is no approval step a 404.
 func TestWorkflowApprovals(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -132,19 +132,25 @@ func TestWorkflowApprovals(t *testing.T) {
 	}
 	r := b.do(t, request{method: "POST", path: "/api/v1/workflow-runs", body: `{"name":"gated"}`, headers: bearer(runner)})
 	run := decode[runJSON](t, r)
-	decide := func(verb string) response {
-		return b.do(t, request{method: "POST", path: "/api/v1/workflow-runs/" + run.ID + "/steps/review/" + verb,
-			body: `{"comment":"ok"}`, headers: bearer(runner)})
+	decideStep := func(step, verb, body string) response {
+		return b.do(t, request{method: "POST", path: "/api/v1/workflow-runs/" + run.ID + "/steps/" + step + "/" + verb,
+			body: body, headers: bearer(runner)})
 	}
+	decide := func(verb string) response { return decideStep("review", verb, `{"comment":"ok"}`) }
 	if r := decide("approve"); r.status != 409 || r.problem.Errors[0].Location != "path.step" {
 		t.Errorf("approve before the step waits: %d %s, want 409", r.status, r.body)
+	}
+	for _, step := range []string{"nope", "after"} {
+		if r := decideStep(step, "approve", ""); r.status != 404 || r.problem.Errors[0].Location != "path.step" {
+			t.Errorf("approve %s, not an approval step: %d %s, want 404 at path.step", step, r.status, r.body)
+		}
 	}
 	// What the worker does when the step's job runs.
 	if _, err := b.pool.Exec(context.Background(),
 		`UPDATE workflow_step_runs SET status = 'waiting', started_at = now() WHERE run_id = $1 AND step_id = 'review'`, run.ID); err != nil {
 		t.Fatal(err)
 	}
-	if r := decide("approve"); r.status != 200 {
+	if r := decideStep("review", "approve", ""); r.status != 200 { // the comment is optional
 		t.Fatalf("approve: %d %s", r.status, r.body)
 	}
 	if n := b.countRowsT(t, `SELECT count(*) FROM workflow_step_runs WHERE run_id = '`+run.ID+`' AND step_id = 'after' AND status = 'queued'`); n != 1 {

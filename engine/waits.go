@@ -126,6 +126,8 @@ var (
 	ErrNotWaiting = errors.New("the step is not waiting for a decision")
 	// ErrRunNotRunning: the run has finished or was cancelled.
 	ErrRunNotRunning = errors.New("the run is not running")
+	// ErrNoApprovalStep: the run's workflow has no approval step of that id.
+	ErrNoApprovalStep = errors.New("the run's workflow has no approval step of this id")
 )
 
 // Decide approves or rejects a waiting approval step of run id, in tx, with
@@ -142,6 +144,9 @@ func (e *Engine) Decide(ctx context.Context, tx pgx.Tx, id uuid.UUID, step strin
 	def, err := e.definitionByID(ctx, run.DefinitionID)
 	if err != nil {
 		return err
+	}
+	if st := def.Step(step); st == nil || st.Kind() != spec.KindApproval {
+		return ErrNoApprovalStep
 	}
 	steps, err := runs.Steps(ctx, id)
 	if err != nil {

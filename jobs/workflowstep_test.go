@@ -335,8 +335,8 @@ func TestWorkflowWaitAndApproval(t *testing.T) {
 	}
 	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		return b.engine.Decide(ctx, tx, id, "send", true, "")
-	}); !errors.Is(err, engine.ErrNotWaiting) {
-		t.Errorf("deciding a step that is not an approval: err = %v, want ErrNotWaiting", err)
+	}); !errors.Is(err, engine.ErrNoApprovalStep) {
+		t.Errorf("deciding a step that is not an approval: err = %v, want ErrNoApprovalStep", err)
 	}
 	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		return b.engine.Decide(ctx, tx, id, "review", true, "looks right")
