@@ -156,10 +156,10 @@ type patientModel struct {
 	calls int
 }
 
-func (m *patientModel) Next(ctx context.Context, system string, turns []chat.Turn, tools []chat.ToolSpec, maxTokens int) (string, []chat.Call, error) {
+func (m *patientModel) Next(ctx context.Context, system string, turns []chat.Turn, tools []chat.ToolSpec, noTools bool, maxTokens int) (string, []chat.Call, error) {
 	m.calls++
 	for tries := 0; ; tries++ {
-		text, calls, err := m.Model.Next(ctx, system, turns, tools, maxTokens)
+		text, calls, err := m.Model.Next(ctx, system, turns, tools, noTools, maxTokens)
 		wait, _ := classifyVendorError(err)
 		if err == nil || m.calls == 1 || wait == 0 || wait > chatMidTurnWait || tries == 3 {
 			return text, calls, err

@@ -58,6 +58,10 @@ type ToolRequest struct {
 	Messages  []Message
 	Tools     []Tool
 	MaxTokens int
+	// NoToolCalls sends tool_choice {"type": "none"}: the model answers
+	// in text and calls no tool. Tools are still sent, as Anthropic
+	// requires them of any request whose messages hold tool blocks.
+	NoToolCalls bool
 }
 
 // ToolResponse is the model's turn: text, tool calls, or both.
@@ -159,6 +163,10 @@ func (c *Client) toolParams(req ToolRequest) (sdk.MessageNewParams, error) {
 			tp.Description = sdk.String(t.Description)
 		}
 		p.Tools = append(p.Tools, sdk.ToolUnionParam{OfTool: &tp})
+	}
+	if req.NoToolCalls {
+		none := sdk.NewToolChoiceNoneParam()
+		p.ToolChoice = sdk.ToolChoiceUnionParam{OfNone: &none}
 	}
 	return p, nil
 }

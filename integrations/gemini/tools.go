@@ -57,6 +57,10 @@ type ToolRequest struct {
 	Messages  []Message // ending with RoleUser
 	Tools     []Tool
 	MaxTokens int
+	// NoToolCalls sets toolConfig.functionCallingConfig.mode NONE: the
+	// model answers in text and calls no function. Tools are still sent,
+	// so the function calls and responses of earlier turns stay declared.
+	NoToolCalls bool
 }
 
 // ToolResponse is the model's turn: text, function calls, or both.
@@ -167,6 +171,9 @@ func (c *Client) toolParams(req ToolRequest) ([]*genai.Content, *genai.GenerateC
 			decls[i] = &genai.FunctionDeclaration{Name: t.Name, Description: t.Description, ParametersJsonSchema: schema}
 		}
 		cfg.Tools = []*genai.Tool{{FunctionDeclarations: decls}}
+	}
+	if req.NoToolCalls {
+		cfg.ToolConfig = &genai.ToolConfig{FunctionCallingConfig: &genai.FunctionCallingConfig{Mode: genai.FunctionCallingConfigModeNone}}
 	}
 	return contents, cfg, nil
 }

@@ -34,6 +34,7 @@ type anthropicRequest struct {
 	StopSequences []string            `json:"stop_sequences"`
 	Stream        bool                `json:"stream"`
 	Tools         json.RawMessage     `json:"tools"`
+	ToolChoice    json.RawMessage     `json:"tool_choice"`
 }
 
 type anthropicMessage struct {
@@ -123,6 +124,9 @@ func (req *anthropicRequest) validate() (system string, texts []string, msg stri
 	}
 	tools, msg := req.tools()
 	if msg != "" {
+		return "", nil, msg
+	}
+	if _, msg := req.toolChoice(); msg != "" {
 		return "", nil, msg
 	}
 	system, err := anthropicText(req.System, true)

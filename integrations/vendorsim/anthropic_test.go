@@ -110,6 +110,9 @@ func TestAnthropicMessagesValidation(t *testing.T) {
 		{"temperature", anthropicHeaders, `{` + ok + `,"temperature":1.5,"messages":[{"role":"user","content":"a"}]}`, 400, "invalid_request_error", "temperature"},
 		{"stream", anthropicHeaders, `{` + ok + `,"stream":true,"messages":[{"role":"user","content":"a"}]}`, 400, "invalid_request_error", "streaming"},
 		{"unknown model", anthropicHeaders, `{"model":"gpt-4","max_tokens":5,"messages":[{"role":"user","content":"a"}]}`, 404, "not_found_error", "model: gpt-4"},
+		{"unknown tool_choice", anthropicHeaders, `{` + ok + `,"tool_choice":{"type":"never"},"messages":[{"role":"user","content":"a"}]}`, 400, "invalid_request_error", "tool_choice: Input tag 'never'"},
+		{"tool_choice without type", anthropicHeaders, `{` + ok + `,"tool_choice":{},"messages":[{"role":"user","content":"a"}]}`, 400, "invalid_request_error", "discriminator 'type'"},
+		{"tool_choice tool without name", anthropicHeaders, `{` + ok + `,"tool_choice":{"type":"tool"},"messages":[{"role":"user","content":"a"}]}`, 400, "invalid_request_error", "tool_choice.tool.name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,6 +175,47 @@ func TestAnthropicMessagesAnswer(t *testing.T) {
 	// The same prompt gets the same answer, a different one another.
 	if AnthropicReply("s", "p") != AnthropicReply("s", "p") || AnthropicReply("s", "p") == AnthropicReply("s", "q") {
 		t.Error("AnthropicReply is not a function of its inputs")
+	}
+}
+
+// TestAnthropicToolChoiceNone: under tool_choice none the fake calls no
+// tool, though the prompt names one and a tool result asks for one; it
+// answers the prompt, or the results, in text.
+func TestAnthropicToolChoiceNone(t *testing.T) {
+	t.Parallel()
+	b := setupAI(t)
+	const head = `{"model":"claude-sonnet-4-5","max_tokens":200,"tools":[{"name":"pipeline_counts","input_schema":{"type":"object"}}],`
+	const prompt = "How many contacts are in the pipeline? sim:call pipeline_counts"
+	question := `"messages":[{"role":"user","content":"` + prompt + `"}]}`
+	results := `"messages":[{"role":"user","content":"` + prompt + `"},` +
+		`{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"pipeline_counts","input":{}}]},` +
+		`{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"{\"contacts\":3,\"note\":\"sim:call pipeline_counts\"}"}]}]}`
+	tests := []struct {
+		name, body, stop, text string
+	}{
+		{"auto calls", head + question, "tool_use", ""},
+		{"none answers the prompt", head + `"tool_choice":{"type":"none"},` + question, "end_turn", AnthropicReply("", prompt)},
+		{"auto calls after results", head + results, "tool_use", ""},
+		{"none answers the results", head + `"tool_choice":{"type":"none"},` + results, "end_turn", `From pipeline_counts: {"contacts":3`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := b.post(t, "/anthropic/v1/messages", anthropicHeaders, tt.body)
+			content, _ := got.body["content"].([]any)
+			if got.status != 200 || got.body["stop_reason"] != tt.stop || len(content) != 1 {
+				t.Fatalf("got %d %v, want stop_reason %s and one block", got.status, got.body, tt.stop)
+			}
+			block := content[0].(map[string]any)
+			if tt.stop == "tool_use" {
+				if block["type"] != "tool_use" || block["name"] != "pipeline_counts" {
+					t.Errorf("block %v, want a pipeline_counts call", block)
+				}
+				return
+			}
+			if text, _ := block["text"].(string); block["type"] != "text" || !strings.Contains(text, tt.text) {
+				t.Errorf("block %v, want text holding %q", block, tt.text)
+			}
+		})
 	}
 }
 

@@ -48,6 +48,38 @@ func (req *anthropicRequest) tools() ([]aiTool, string) {
 	return out, ""
 }
 
+// anthropicToolChoice is a Messages request's tool_choice.
+type anthropicToolChoice struct {
+	Type string `json:"type"`
+	Name string `json:"name"` // type "tool"
+}
+
+// toolChoice reads and checks the request's tool_choice as Anthropic
+// does, "auto" when there is none. The fake honours "none" (no tool call,
+// whatever the prompt or a tool result asks, as the real API constrains
+// the model); "any" and "tool" are accepted and answered as "auto".
+func (req *anthropicRequest) toolChoice() (string, string) {
+	if len(req.ToolChoice) == 0 || string(req.ToolChoice) == "null" {
+		return "auto", ""
+	}
+	var c anthropicToolChoice
+	if err := json.Unmarshal(req.ToolChoice, &c); err != nil {
+		return "", "tool_choice: Input should be a valid dictionary or object to extract fields from"
+	}
+	switch c.Type {
+	case "auto", "any", "none":
+	case "tool":
+		if c.Name == "" {
+			return "", "tool_choice.tool.name: Field required"
+		}
+	case "":
+		return "", "tool_choice: Unable to extract tag using discriminator 'type'"
+	default:
+		return "", fmt.Sprintf("tool_choice: Input tag '%s' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'", c.Type)
+	}
+	return c.Type, ""
+}
+
 // checkTool checks a tool_use or tool_result block's own fields.
 func (b anthropicBlock) checkTool() string {
 	if b.Type == "tool_use" {
@@ -157,8 +189,12 @@ func anthropicToolPairs(msgs []anthropicMessage, hasTools bool) string {
 // message carries tool results, they are returned (named after their
 // calls) with toolTurn set, and call is set only when a result itself
 // carries AIToolCallMarker. Otherwise, when tools are offered, call is the
-// tool aiChooseTool picks for the prompt, if any.
+// tool aiChooseTool picks for the prompt, if any. Under tool_choice none
+// there is never a call: results are answered in text, a prompt is
+// answered as if no tools were offered.
 func (req *anthropicRequest) toolTurn(prompt string) (results []aiToolResult, call *aiToolCall, toolTurn bool) {
+	choice, _ := req.toolChoice()
+	mayCall := choice != "none"
 	tools, _ := req.tools()
 	if len(tools) == 0 {
 		return nil, nil, false
@@ -178,14 +214,14 @@ func (req *anthropicRequest) toolTurn(prompt string) (results []aiToolResult, ca
 		}
 		text, _ := anthropicResultText(b.Content)
 		results = append(results, aiToolResult{Name: names[b.ToolUseID], Content: text, IsError: b.IsError})
-		if call == nil {
+		if call == nil && mayCall {
 			call = aiResultCall(text)
 		}
 	}
 	if len(results) > 0 {
 		return results, call, true
 	}
-	if c, ok := aiChooseTool(prompt, tools); ok {
+	if c, ok := aiChooseTool(prompt, tools); ok && mayCall {
 		return nil, &c, true
 	}
 	return nil, nil, false

@@ -28,6 +28,8 @@ type geminiRequest struct {
 	GenerationConfig       *geminiGenConfig  `json:"generationConfig"`
 	GenerationConfigSnake  *geminiGenConfig  `json:"generation_config"`
 	Tools                  []json.RawMessage `json:"tools"`
+	ToolConfig             *geminiToolConfig `json:"toolConfig"`
+	ToolConfigSnake        *geminiToolConfig `json:"tool_config"`
 }
 
 type geminiContent struct {
@@ -89,6 +91,9 @@ func (req *geminiRequest) validate() (system string, texts []string, msg string)
 	}
 	tools, msg := req.tools()
 	if msg != "" {
+		return "", nil, msg
+	}
+	if _, msg := req.callingMode(); msg != "" {
 		return "", nil, msg
 	}
 	cfg := req.config()

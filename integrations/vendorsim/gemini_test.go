@@ -33,6 +33,10 @@ func TestGeminiValidationAndAuth(t *testing.T) {
 		{"temperature", geminiPath, geminiHeaders, `{"contents":[{"parts":[{"text":"a"}]}],"generationConfig":{"temperature":3}}`, 400, "INVALID_ARGUMENT", "temperature"},
 		{"inline data", geminiPath, geminiHeaders, `{"contents":[{"parts":[{"inlineData":{}}]}]}`, 400, "INVALID_ARGUMENT", "only text parts"},
 		{"unknown model", "/gemini/v1beta/models/gpt-4:generateContent", geminiHeaders, ok, 404, "NOT_FOUND", "models/gpt-4 is not found"},
+		{"unknown calling mode", geminiPath, geminiHeaders, `{"contents":[{"parts":[{"text":"a"}]}],"toolConfig":{"functionCallingConfig":{"mode":"NEVER"}}}`,
+			400, "INVALID_ARGUMENT", "Invalid value at 'tool_config.function_calling_config.mode'"},
+		{"unknown calling mode, snake case", geminiPath, geminiHeaders, `{"contents":[{"parts":[{"text":"a"}]}],"tool_config":{"function_calling_config":{"mode":"none"}}}`,
+			400, "INVALID_ARGUMENT", `"none"`},
 		{"unknown method", "/gemini/v1beta/models/gemini-2.5-flash:frobnicate", geminiHeaders, ok, 404, "NOT_FOUND", "frobnicate"},
 	}
 	for _, tt := range tests {
@@ -94,6 +98,49 @@ func TestGeminiAnswer(t *testing.T) {
 	fb, _ := got.body["promptFeedback"].(map[string]any)
 	if got.status != 200 || fb["blockReason"] != "SAFETY" || got.body["candidates"] != nil {
 		t.Errorf("blocked prompt: %d %v", got.status, got.body)
+	}
+}
+
+// TestGeminiCallingModeNone: under function calling mode NONE the fake
+// calls no function, though the prompt names one and a function response
+// asks for one; it answers the prompt, or the responses, in text.
+func TestGeminiCallingModeNone(t *testing.T) {
+	t.Parallel()
+	b := setupAI(t)
+	const tools = `"tools":[{"functionDeclarations":[{"name":"pipeline_counts"}]}],`
+	const prompt = "How many contacts are in the pipeline? sim:call pipeline_counts"
+	question := `"contents":[{"role":"user","parts":[{"text":"` + prompt + `"}]}]}`
+	results := `"contents":[{"role":"user","parts":[{"text":"` + prompt + `"}]},` +
+		`{"role":"model","parts":[{"functionCall":{"name":"pipeline_counts","args":{}}}]},` +
+		`{"role":"user","parts":[{"functionResponse":{"name":"pipeline_counts","response":{"contacts":3,"note":"sim:call pipeline_counts"}}}]}]}`
+	const none, noneSnake = `"toolConfig":{"functionCallingConfig":{"mode":"NONE"}},`, `"tool_config":{"function_calling_config":{"mode":"NONE"}},`
+	tests := []struct {
+		name, body, text string // text empty: a pipeline_counts call is wanted
+	}{
+		{"auto calls", `{` + tools + question, ""},
+		{"none answers the prompt", `{` + tools + none + question, GeminiReply("", prompt)},
+		{"auto calls after responses", `{` + tools + `"toolConfig":{"functionCallingConfig":{"mode":"AUTO"}},` + results, ""},
+		{"none answers the responses, snake case", `{` + tools + noneSnake + results, `From pipeline_counts: {"contacts":3`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := b.post(t, geminiPath, geminiHeaders, tt.body)
+			cands, _ := got.body["candidates"].([]any)
+			if got.status != 200 || len(cands) != 1 {
+				t.Fatalf("got %d %v, want one candidate", got.status, got.body)
+			}
+			parts := cands[0].(map[string]any)["content"].(map[string]any)["parts"].([]any)
+			part := parts[0].(map[string]any)
+			if tt.text == "" {
+				if fc, _ := part["functionCall"].(map[string]any); len(parts) != 1 || fc["name"] != "pipeline_counts" {
+					t.Errorf("parts %v, want a pipeline_counts call", parts)
+				}
+				return
+			}
+			if text, _ := part["text"].(string); len(parts) != 1 || !strings.Contains(text, tt.text) {
+				t.Errorf("parts %v, want text holding %q", parts, tt.text)
+			}
+		})
 	}
 }
 

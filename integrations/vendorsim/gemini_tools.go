@@ -67,6 +67,41 @@ func (req *geminiRequest) tools() ([]aiTool, string) {
 	return out, ""
 }
 
+// geminiToolConfig is a request's toolConfig; only its function calling
+// mode is simulated.
+type geminiToolConfig struct {
+	FunctionCallingConfig      *geminiCallingConfig `json:"functionCallingConfig"`
+	FunctionCallingConfigSnake *geminiCallingConfig `json:"function_calling_config"`
+}
+
+type geminiCallingConfig struct {
+	Mode string `json:"mode"`
+}
+
+// geminiCallingModes are the values of functionCallingConfig.mode.
+var geminiCallingModes = map[string]bool{"MODE_UNSPECIFIED": true, "AUTO": true, "ANY": true, "NONE": true, "VALIDATED": true}
+
+// callingMode reads and checks the function calling mode as Google does,
+// "AUTO" when there is none. The fake honours "NONE" (no function call,
+// whatever the prompt or a function response asks, as the real API
+// constrains the model); "ANY" and "VALIDATED" are accepted and answered
+// as "AUTO".
+func (req *geminiRequest) callingMode() (string, string) {
+	tc := cmp.Or(req.ToolConfig, req.ToolConfigSnake)
+	if tc == nil {
+		return "AUTO", ""
+	}
+	fc := cmp.Or(tc.FunctionCallingConfig, tc.FunctionCallingConfigSnake)
+	if fc == nil || fc.Mode == "" || fc.Mode == "MODE_UNSPECIFIED" {
+		return "AUTO", ""
+	}
+	if !geminiCallingModes[fc.Mode] {
+		return "", fmt.Sprintf("Invalid value at 'tool_config.function_calling_config.mode' "+
+			"(type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode), %q", fc.Mode)
+	}
+	return fc.Mode, ""
+}
+
 // geminiOpenAPISchema lower-cases an OpenAPI-style schema's type ("OBJECT")
 // so it reads as JSON Schema.
 func geminiOpenAPISchema(s map[string]json.RawMessage) map[string]json.RawMessage {
@@ -169,8 +204,11 @@ func geminiToolPairs(contents []geminiContent, hasTools bool) string {
 }
 
 // toolTurn is the Gemini twin of the Anthropic fake's toolTurn: results of
-// the last content's function responses, or the call aiChooseTool picks.
+// the last content's function responses, or the call aiChooseTool picks;
+// never a call under mode NONE.
 func (req *geminiRequest) toolTurn(prompt string) (results []aiToolResult, call *aiToolCall, toolTurn bool) {
+	mode, _ := req.callingMode()
+	mayCall := mode != "NONE"
 	tools, _ := req.tools()
 	if len(tools) == 0 {
 		return nil, nil, false
@@ -181,14 +219,14 @@ func (req *geminiRequest) toolTurn(prompt string) (results []aiToolResult, call 
 		raw, _ := json.Marshal(r.Response)
 		_, isErr := r.Response["error"]
 		results = append(results, aiToolResult{Name: r.Name, Content: string(raw), IsError: isErr})
-		if call == nil {
+		if call == nil && mayCall {
 			call = aiResultCall(string(raw))
 		}
 	}
 	if len(results) > 0 {
 		return results, call, true
 	}
-	if c, ok := aiChooseTool(prompt, tools); ok {
+	if c, ok := aiChooseTool(prompt, tools); ok && mayCall {
 		return nil, &c, true
 	}
 	return nil, nil, false

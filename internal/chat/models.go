@@ -14,8 +14,8 @@ import (
 type Anthropic struct{ Client *anthropic.Client }
 
 // Next implements Model.
-func (m Anthropic) Next(ctx context.Context, system string, turns []Turn, tools []ToolSpec, maxTokens int) (string, []Call, error) {
-	req := anthropic.ToolRequest{System: system, MaxTokens: maxTokens}
+func (m Anthropic) Next(ctx context.Context, system string, turns []Turn, tools []ToolSpec, noTools bool, maxTokens int) (string, []Call, error) {
+	req := anthropic.ToolRequest{System: system, MaxTokens: maxTokens, NoToolCalls: noTools}
 	for _, s := range tools {
 		req.Tools = append(req.Tools, anthropic.Tool{Name: s.Name, Description: s.Description, Properties: s.Properties, Required: s.Required})
 	}
@@ -48,8 +48,8 @@ func (m Anthropic) Next(ctx context.Context, system string, turns []Turn, tools 
 type Gemini struct{ Client *gemini.Client }
 
 // Next implements Model.
-func (m Gemini) Next(ctx context.Context, system string, turns []Turn, tools []ToolSpec, maxTokens int) (string, []Call, error) {
-	req := gemini.ToolRequest{System: system, MaxTokens: maxTokens}
+func (m Gemini) Next(ctx context.Context, system string, turns []Turn, tools []ToolSpec, noTools bool, maxTokens int) (string, []Call, error) {
+	req := gemini.ToolRequest{System: system, MaxTokens: maxTokens, NoToolCalls: noTools}
 	for _, s := range tools {
 		req.Tools = append(req.Tools, gemini.Tool{Name: s.Name, Description: s.Description, Properties: s.Properties, Required: s.Required})
 	}
