@@ -60,7 +60,10 @@ func (w *webhook) Run(ctx context.Context, in engine.Invocation) (any, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
 		return nil, &engine.PermanentError{Err: fmt.Errorf("url %q: want an http or https URL without credentials", args.URL)}
 	}
-	if !w.allowed(u) {
+	switch {
+	case len(w.hosts) == 0:
+		return nil, &engine.PermanentError{Err: fmt.Errorf("host %q: WORKFLOW_WEBHOOK_HOSTS is empty, so http_webhook may call no host", u.Host)}
+	case !w.allowed(u):
 		return nil, &engine.PermanentError{Err: fmt.Errorf("host %q is not in WORKFLOW_WEBHOOK_HOSTS", u.Host)}
 	}
 	method := strings.ToUpper(args.Method)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/rtgs/sales-automation/engine"
@@ -51,5 +52,18 @@ func TestWebhookAction(t *testing.T) {
 		if !errors.As(err, &perm) {
 			t.Errorf("%s: err = %v, want a permanent failure", name, err)
 		}
+	}
+	// With no host listed, every call fails, naming the setting, and
+	// nothing reaches the host.
+	const route = "sink POST /_sink/steps"
+	calls := sim.Counters().Calls[route]
+	_, err = newWebhook(nil).Run(context.Background(), engine.Invocation{IdempotencyKey: "run/step/-1",
+		Inputs: map[string]any{"url": srv.URL + "/_sink/steps", "body": map[string]any{"id": "w3"}}})
+	var perm *engine.PermanentError
+	if !errors.As(err, &perm) || !strings.Contains(err.Error(), "WORKFLOW_WEBHOOK_HOSTS is empty") {
+		t.Errorf("empty allowlist: err = %v, want a permanent failure naming WORKFLOW_WEBHOOK_HOSTS", err)
+	}
+	if n := sim.Counters().Calls[route]; n != calls {
+		t.Errorf("%d calls reached the host under an empty allowlist, want 0", n-calls)
 	}
 }

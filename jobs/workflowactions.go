@@ -36,9 +36,9 @@ func workflowActions(deps Deps) map[string]engine.Action {
 		"enroll_in_campaign": engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
 			return enrollInCampaign(ctx, deps, in)
 		}),
-	}
-	if len(deps.WebhookHosts) > 0 {
-		acts["http_webhook"] = newWebhook(deps.WebhookHosts)
+		// Registered with an empty allowlist too: its steps then fail
+		// saying which setting to change.
+		"http_webhook": newWebhook(deps.WebhookHosts),
 	}
 	if deps.Vendors != nil && deps.Vendors.Explorium != nil {
 		acts["execute_company_search"] = engine.ActionFunc(func(ctx context.Context, in engine.Invocation) (any, error) {
