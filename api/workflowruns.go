@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -111,12 +112,11 @@ func (s *Server) registerWorkflowRuns() {
 		var inErr *engine.InputError
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return nil, problem(http.StatusNotFound, codeNotFound, "no such workflow",
-				&huma.ErrorDetail{Location: "body.name", Message: "no stored workflow (or version) of this name", Value: in.Body.Name})
+			return nil, s.noSuchWorkflow(ctx, in.Body.Name, in.Body.Version)
 		case errors.As(err, &inErr):
 			details := make([]*huma.ErrorDetail, len(inErr.Diagnostics))
 			for i, d := range inErr.Diagnostics {
-				details[i] = &huma.ErrorDetail{Location: "body.inputs", Message: d.Message}
+				details[i] = &huma.ErrorDetail{Location: "body.inputs." + d.Input, Message: d.Message}
 			}
 			return nil, problem(http.StatusUnprocessableEntity, codeInvalid, "the inputs do not fit the workflow", details...)
 		case err != nil:
@@ -175,6 +175,19 @@ func (s *Server) cancelRun(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 	}
 	_, err := jobs.CancelRunJobs(ctx, tx, s.river, id)
 	return err
+}
+
+// noSuchWorkflow is the 404 of a run's missing workflow: at body.version
+// when the name is stored but not that version, else at body.name.
+func (s *Server) noSuchWorkflow(ctx context.Context, name string, version int) error {
+	if version != 0 {
+		if _, err := store.NewWorkflowDefinitions(s.pool).Get(ctx, name, 0); err == nil {
+			return problem(http.StatusNotFound, codeNotFound, "no such workflow version",
+				&huma.ErrorDetail{Location: "body.version", Message: fmt.Sprintf("workflow %s has no version %d", name, version), Value: version})
+		}
+	}
+	return problem(http.StatusNotFound, codeNotFound, "no such workflow",
+		&huma.ErrorDetail{Location: "body.name", Message: "no stored workflow of this name", Value: name})
 }
 
 // principalKeyID is the API key behind the request, if any.

@@ -62,10 +62,10 @@ func TestWorkflowRunsStartAndCancel(t *testing.T) {
 		location        string
 	}{
 		{"unknown workflow", runner, `{"name":"nope"}`, 404, "body.name"},
-		{"unknown version", runner, `{"name":"enrich-and-sync","version":7}`, 404, "body.name"},
-		{"missing required input", runner, `{"name":"enrich-and-sync","inputs":{}}`, 422, "body.inputs"},
-		{"input of the wrong type", runner, `{"name":"enrich-and-sync","inputs":{"contact_ids":"all"}}`, 422, "body.inputs"},
-		{"undeclared input", runner, `{"name":"enrich-and-sync","inputs":{"contact_ids":[],"everyone":true}}`, 422, "body.inputs"},
+		{"unknown version", runner, `{"name":"enrich-and-sync","version":7}`, 404, "body.version"},
+		{"missing required input", runner, `{"name":"enrich-and-sync","inputs":{}}`, 422, "body.inputs.contact_ids"},
+		{"input of the wrong type", runner, `{"name":"enrich-and-sync","inputs":{"contact_ids":"all"}}`, 422, "body.inputs.contact_ids"},
+		{"undeclared input", runner, `{"name":"enrich-and-sync","inputs":{"contact_ids":[],"everyone":true}}`, 422, "body.inputs.everyone"},
 		{"bad name", runner, `{"name":"../etc"}`, 422, "body.name"},
 		{"no workflows:run scope", b.reader, `{"name":"enrich-and-sync","inputs":{"contact_ids":[]}}`, 403, ""},
 	} {

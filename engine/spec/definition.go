@@ -115,14 +115,18 @@ func (d *Definition) Ready(done map[string]bool) []string {
 // wrong type. Values are expected as decoded from JSON or YAML.
 func (d *Definition) BindInputs(given map[string]any) (map[string]any, Diagnostics) {
 	var ds diags
+	bad := func(name, format string, args ...any) {
+		ds.add(pos{}, "", CodeBadInput, format, args...)
+		ds.list[len(ds.list)-1].Input = name
+	}
 	out := make(map[string]any, len(d.Workflow.Inputs))
 	for name, v := range given {
 		decl, ok := d.Workflow.Inputs[name]
 		switch {
 		case !ok:
-			ds.add(pos{}, "", CodeBadInput, "input %q is not declared by workflow %s", name, d.Name)
+			bad(name, "input %q is not declared by workflow %s", name, d.Name)
 		case !hasType(v, decl.Type):
-			ds.add(pos{}, "", CodeBadInput, "input %q must be of type %s, got %s", name, decl.Type, typeName(v))
+			bad(name, "input %q must be of type %s, got %s", name, decl.Type, typeName(v))
 		default:
 			out[name] = v
 		}
@@ -135,7 +139,7 @@ func (d *Definition) BindInputs(given map[string]any) (map[string]any, Diagnosti
 		case decl.Default != nil:
 			out[name] = decl.Default
 		case decl.Required:
-			ds.add(pos{}, "", CodeBadInput, "input %q is required", name)
+			bad(name, "input %q is required", name)
 		}
 	}
 	sort.SliceStable(ds.list, func(i, j int) bool { return ds.list[i].Message < ds.list[j].Message })

@@ -3,6 +3,7 @@ package spec
 import (
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -64,8 +65,8 @@ func TestBindInputs(t *testing.T) {
 				t.Fatalf("BindInputs got %d diagnostics (%v), want %d", len(ds), ds, len(tt.errs))
 			}
 			for i, d := range ds {
-				if d.Code != CodeBadInput || !strings.HasPrefix(d.Message, tt.errs[i]) {
-					t.Errorf("diagnostic %d = %v, want %s starting %q", i, d, CodeBadInput, tt.errs[i])
+				if d.Code != CodeBadInput || !strings.HasPrefix(d.Message, tt.errs[i]) || !strings.Contains(d.Message, strconv.Quote(d.Input)) {
+					t.Errorf("diagnostic %d = %v (input %q), want %s starting %q, naming its input", i, d, d.Input, CodeBadInput, tt.errs[i])
 				}
 			}
 			if !reflect.DeepEqual(got, tt.want) {

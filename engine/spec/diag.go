@@ -28,10 +28,12 @@ const (
 // Line and Column are 1-based; zero means the position is unknown (for example in BindInputs,
 // which checks run inputs rather than the file).
 type Diagnostic struct {
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	StepID  string `json:"step_id,omitempty"`
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+	StepID string `json:"step_id,omitempty"`
+	// Input is the run input a diagnostic of BindInputs is about.
+	Input   string `json:"input,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
