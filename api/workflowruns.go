@@ -262,7 +262,7 @@ func (s *Server) registerRunControls() {
 		{"cancel", "Cancel a workflow run", "Marks the run and its unfinished steps cancelled and cancels their jobs, in one " +
 			"transaction; a step finishing afterwards stores nothing.", s.cancelRun},
 		{"pause", "Pause a workflow run", "No step starts until the run is resumed; steps running now finish and their outcomes are kept.", s.engine.Pause},
-		{"resume", "Resume a paused workflow run", "Its waiting steps start within seconds.", s.engine.Resume},
+		{"resume", "Resume a paused workflow run", "Its waiting step jobs are woken in the same transaction and start at once.", s.engine.Resume},
 		{"retry", "Retry a failed workflow run from its failed steps", "The failed steps (and their foreach items) run afresh; completed steps keep their outputs.", s.engine.Retry},
 	} {
 		register(s, huma.Operation{

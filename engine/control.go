@@ -11,8 +11,17 @@ import (
 	"github.com/rtgs/sales-automation/internal/store"
 )
 
-// pausePoll is how often a step job of a paused run looks again.
-const pausePoll = 5 * time.Second
+// pausePoll is how often a step job of a paused run looks again. Resume
+// wakes the run's waiting jobs (Waker), so this is only the safety net of
+// a job that read the run paused just as it was resumed.
+const pausePoll = 30 * time.Second
+
+// Waker is a Queue that can bring a run's waiting step jobs forward, in
+// tx: Resume uses it so a resumed run goes on at once. A woken job that
+// waits for something else (a duration, a breaker) waits again.
+type Waker interface {
+	WakeRun(ctx context.Context, tx pgx.Tx, runID uuid.UUID) error
+}
 
 // ErrWrongState: the run is not in a state the operation applies to
 // (pausing a run that is not running, resuming one not paused, retrying
@@ -33,18 +42,24 @@ func (e *Engine) Pause(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 	return err
 }
 
-// Resume lets a paused run go on: its step jobs, waiting meanwhile, start
-// within pausePoll.
+// Resume lets a paused run go on: its step jobs, waiting meanwhile, are
+// woken when the queue is a Waker, else start within pausePoll.
 func (e *Engine) Resume(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 	runs := store.NewWorkflowRuns(tx)
 	if _, err := runs.Get(ctx, id, true); err != nil {
 		return err
 	}
 	ok, err := runs.SetStatus(ctx, id, []string{store.RunPaused}, store.RunRunning)
-	if err == nil && !ok {
-		err = ErrWrongState
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return ErrWrongState
 	}
-	return err
+	if w, ok := e.queue.(Waker); ok {
+		return w.WakeRun(ctx, tx, id)
+	}
+	return nil
 }
 
 // Retry runs a failed run again from its failed steps: they (and their

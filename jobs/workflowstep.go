@@ -180,20 +180,51 @@ func (w *WorkflowStepWorker) Work(ctx context.Context, job *river.Job[WorkflowSt
 	return err
 }
 
+// WakeRun implements engine.Waker: the run's snoozed step jobs become
+// available now (River's JobRetryTx, which leaves a running job alone). A
+// snooze shorter than River's scheduler interval leaves its job available
+// with a future scheduled_at, so those are woken too; jobs waiting out a
+// retry's backoff (retryable) are not.
+func (StepQueue) WakeRun(ctx context.Context, tx pgx.Tx, run uuid.UUID) error {
+	client, err := clientFor(ctx)
+	if err != nil {
+		return err
+	}
+	ids, err := runJobs(ctx, tx, run, `(state = 'scheduled' OR (state = 'available' AND scheduled_at > now()))`)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := client.JobRetryTx(ctx, tx, id); err != nil {
+			return fmt.Errorf("wake job %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// runJobs are the ids of run's workflow_step jobs in the states cond
+// selects.
+func runJobs(ctx context.Context, tx pgx.Tx, run uuid.UUID, cond string) ([]int64, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT id FROM river_job
+		WHERE kind = $1 AND args @> jsonb_build_object('run_id', $2::text) AND `+cond, KindWorkflowStep, run)
+	if err != nil {
+		return nil, fmt.Errorf("find run jobs: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("find run jobs: %w", err)
+	}
+	return ids, nil
+}
+
 // CancelRunJobs cancels, in tx, the workflow_step jobs of run that have
 // not finished: queued ones never start, and a running one is told to stop
 // (its step's outcome is refused anyway, the run being cancelled).
 func CancelRunJobs(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], run uuid.UUID) (int, error) {
-	rows, err := tx.Query(ctx, `
-		SELECT id FROM river_job
-		WHERE kind = $1 AND args @> jsonb_build_object('run_id', $2::text)
-		  AND state NOT IN ('completed', 'cancelled', 'discarded')`, KindWorkflowStep, run)
+	ids, err := runJobs(ctx, tx, run, `state NOT IN ('completed', 'cancelled', 'discarded')`)
 	if err != nil {
-		return 0, fmt.Errorf("find run jobs: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, fmt.Errorf("find run jobs: %w", err)
+		return 0, err
 	}
 	for _, id := range ids {
 		if _, err := client.JobCancelTx(ctx, tx, id); err != nil {

@@ -454,8 +454,9 @@ const twoStep = `workflow:
       inputs: {}
 `
 
-// A paused run starts no step until resumed; a failed run retried from its
-// failed step completes, the completed step not run again.
+// A paused run starts no step until resumed, which wakes its snoozed
+// jobs; a failed run retried from its failed step completes, the
+// completed step not run again.
 func TestWorkflowPauseResumeRetry(t *testing.T) {
 	t.Parallel()
 	b := setupWorkflows(t)
@@ -475,7 +476,20 @@ func TestWorkflowPauseResumeRetry(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // jobs polling meanwhile find the run paused
+	// The first step's job finds the run paused and snoozes.
+	jobState := func() string {
+		var state string
+		if err := b.pool.QueryRow(ctx, `SELECT state FROM river_job WHERE kind = $1 AND args->>'run_id' = $2`,
+			KindWorkflowStep, id.String()).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+		return state
+	}
+	for deadline := time.Now().Add(30 * time.Second); jobState() != "scheduled"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the paused run's job is %s, never snoozed", jobState())
+		}
+	}
 	b.mu.Lock()
 	calls := len(b.calls)
 	b.mu.Unlock()
@@ -487,6 +501,10 @@ func TestWorkflowPauseResumeRetry(t *testing.T) {
 	}
 	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error { return b.engine.Resume(ctx, tx, id) }); err != nil {
 		t.Fatal(err)
+	}
+	// Resuming wakes the snoozed job rather than leaving it to its next look.
+	if state := jobState(); state == "scheduled" {
+		t.Errorf("after resume the step's job is still %s, want it woken", state)
 	}
 	run, steps := b.wait(t, id)
 	if run.Status != store.RunFailed || steps["second"].Status != store.StepFailed {
