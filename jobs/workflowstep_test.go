@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -572,5 +574,68 @@ func TestWorkflowDryRun(t *testing.T) {
 	}
 	if s := string(steps["score"].Output); !strings.Contains(s, `"qualified_ids": []`) {
 		t.Errorf("score output %s, want the stub of its schema", s)
+	}
+}
+
+const pinnedV1 = `workflow:
+  metadata: {name: pinned, version: 1}
+  steps:
+    - id: review
+      approval: {message: "Go?"}
+    - id: send
+      action: echo
+      inputs: {version: 1}
+`
+
+// pinnedV2 renames the step after the approval and changes its input.
+const pinnedV2 = `workflow:
+  metadata: {name: pinned, version: 2}
+  steps:
+    - id: review
+      approval: {message: "Go?"}
+    - id: deliver
+      action: echo
+      inputs: {version: 2}
+`
+
+// A run keeps the version it started with: a new version stored while it
+// waits changes nothing of it, and a run started afterwards takes the new
+// one.
+func TestWorkflowRunPinsItsVersion(t *testing.T) {
+	t.Parallel()
+	b := setupWorkflows(t)
+	ctx := WithClient(context.Background(), b.client)
+	old := b.start(t, "pinned", pinnedV1, nil)
+	b.awaitStatus(t, old, "review", store.StepWaiting)
+	if _, _, err := engine.Register(ctx, b.pool, "pinned.yaml", []byte(pinnedV2), store.OriginAPI, testActions); err != nil {
+		t.Fatal(err)
+	}
+	var fresh uuid.UUID
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		run, err := b.engine.Start(ctx, tx, engine.StartRequest{Name: "pinned"})
+		fresh = run.ID
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uuid.UUID{old, fresh} {
+		b.awaitStatus(t, id, "review", store.StepWaiting)
+		if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+			return b.engine.Decide(ctx, tx, id, "review", true, "")
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, want := range map[uuid.UUID]struct {
+		version int
+		step    string
+	}{old: {1, "send"}, fresh: {2, "deliver"}} {
+		run, steps := b.wait(t, id)
+		out := steps[want.step].Output
+		if run.Status != store.RunCompleted || run.Version != want.version || len(steps) != 2 ||
+			!strings.Contains(string(out), fmt.Sprintf(`"version": %d`, want.version)) {
+			t.Errorf("run %s: %s at version %d, steps %v, %s output %s; want completed at version %d through %s",
+				id, run.Status, run.Version, slices.Collect(maps.Keys(steps)), want.step, out, want.version, want.step)
+		}
 	}
 }
