@@ -10,10 +10,13 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/rtgs/sales-automation/internal/auth"
 	"github.com/rtgs/sales-automation/internal/campaigns"
 	"github.com/rtgs/sales-automation/internal/store"
+	"github.com/rtgs/sales-automation/jobs"
 )
 
 // CampaignTemplate is a campaign template as the API shows it.
@@ -242,9 +245,28 @@ func (s *Server) registerCampaignTemplates() {
 		OperationID: "replace-campaign-template", Method: http.MethodPut, Path: "/api/v1/campaign-templates/{id}",
 		Summary: "Replace a campaign template", Tags: tags, Metadata: write,
 		Description: "The body is a whole template, as to create one: a sequence's steps depend on each other, so " +
-			"they change together. Instances made from the template send the new steps from their next send." + invalid,
+			"they change together. Instances made from the template send the new steps from their next send, and the " +
+			"lemlist campaigns the platform created for its unfinished instances are set up again by an " +
+			"outreach_campaign_sync job queued in the same transaction: the new sending window becomes their " +
+			"schedule and steps added at the end are appended (lemlist keeps the delays of steps it already has)." + invalid,
 	}, func(ctx context.Context, in *ReplaceCampaignTemplateRequest) (*CampaignTemplateResponse, error) {
-		t, err := templates.Replace(ctx, in.ID, in.Body.domain())
+		var t store.CampaignTemplate
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			var err error
+			if t, err = store.NewCampaignTemplates(tx).Replace(ctx, in.ID, in.Body.domain()); err != nil {
+				return err
+			}
+			ids, err := store.NewCampaignInstances(tx).ResetLemlistSetup(ctx, in.ID)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			params := make([]river.InsertManyParams, len(ids))
+			for i, id := range ids {
+				params[i] = river.InsertManyParams{Args: jobs.OutreachCampaignSyncArgs{InstanceID: id}}
+			}
+			_, err = s.river.InsertManyTx(ctx, tx, params)
+			return err
+		})
 		if err != nil {
 			return nil, templateError(err)
 		}

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/rtgs/sales-automation/internal/auth"
+	"github.com/rtgs/sales-automation/internal/store"
 )
 
 type campaignTemplateJSON struct {
@@ -292,5 +295,47 @@ func TestCampaignTemplateIdempotentCreate(t *testing.T) {
 	var n int
 	if err := b.pool.QueryRow(context.Background(), `SELECT count(*) FROM campaign_templates`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("templates = %d, %v; want 1", n, err)
+	}
+}
+
+// Replacing a template queues, in its transaction, a campaign sync for
+// each unfinished instance whose lemlist campaign the platform set up, so
+// the new window and steps reach lemlist; a campaign the user mapped is
+// left alone.
+func TestCampaignTemplateReplaceResyncsCampaigns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	ct := b.createCampaignTemplate(t, campaignTemplateBody("synced"))
+	tplID := uuid.MustParse(ct.ID)
+	instances := store.NewCampaignInstances(b.pool)
+	ours, err := instances.Create(ctx, store.NewCampaignInstance{TemplateID: tplID, Name: "ours"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := instances.SetLemlistCampaign(ctx, ours.ID, "cam_ours"); err != nil {
+		t.Fatal(err)
+	}
+	if err := instances.LemlistSequenceWritten(ctx, ours.ID); err != nil {
+		t.Fatal(err)
+	}
+	mapped := "cam_theirs"
+	if _, err := instances.Create(ctx, store.NewCampaignInstance{TemplateID: tplID, Name: "mapped", LemlistCampaignID: &mapped}); err != nil {
+		t.Fatal(err)
+	}
+	r := b.do(t, request{method: "PUT", path: "/api/v1/campaign-templates/" + ct.ID, headers: bearer(b.admin),
+		body: `{"name":"synced","email_sequence":[{"subject":"Hello","body":"<p>One</p>"},{"subject":"Again","body":"<p>Two</p>","delay_days":2}],` +
+			`"settings":{"sending_window":{"start":"08:00","end":"12:00"}}}`})
+	if r.status != 200 {
+		t.Fatalf("replace: %d %s", r.status, r.body)
+	}
+	if n := b.countRowsT(t, `SELECT count(*) FROM river_job WHERE kind = 'outreach_campaign_sync' AND args->>'instance_id' = $1`, ours.ID.String()); n != 1 {
+		t.Errorf("%d sync jobs for the platform's campaign, want 1", n)
+	}
+	if n := b.countRowsT(t, `SELECT count(*) FROM river_job WHERE kind = 'outreach_campaign_sync'`); n != 1 {
+		t.Errorf("%d sync jobs in all, want 1 (none for the mapped campaign)", n)
+	}
+	if pending, err := instances.LemlistSequencePending(ctx, ours.ID); err != nil || !pending {
+		t.Errorf("setup pending = %v, %v; want pending again", pending, err)
 	}
 }

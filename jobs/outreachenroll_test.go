@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertest"
@@ -377,16 +378,21 @@ func TestOutreachLeadAndCampaignState(t *testing.T) {
 	}
 }
 
-// The sync jobs of an instance's creation and activation run at once on
-// two workers while lemlist is slow: the campaign is created once and its
-// sequence written once (one job sets it up, the other waits for it).
-func TestOutreachCampaignSyncConcurrent(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
+// campaignSync is an outreach_campaign_sync worker over a lemlist
+// simulator answering after latency.
+type campaignSync struct {
+	pool   *pgxpool.Pool
+	lem    *vendorsim.Lemlist
+	client *lemlist.Client
+	rw     *rivertest.Worker[OutreachCampaignSyncArgs, pgx.Tx]
+}
+
+func newCampaignSync(t *testing.T, latency time.Duration) *campaignSync {
+	t.Helper()
 	pool := dbtest.Pool(t)
 	lem := vendorsim.NewLemlist(lemlistKey)
 	sim := vendorsim.New(vendorsim.Options{Seed: 1, Knobs: map[string]vendorsim.Knobs{
-		"lemlist": {LatencyMin: 30 * time.Millisecond, Limits: map[string][]vendorsim.Limit{"default": {}}}}}, lem)
+		"lemlist": {LatencyMin: latency, Limits: map[string][]vendorsim.Limit{"default": {}}}}}, lem)
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	client, err := lemlist.NewClient(lemlist.Config{BaseURL: srv.URL + "/lemlist", APIKey: lemlistKey,
@@ -394,52 +400,116 @@ func TestOutreachCampaignSyncConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := store.NewCampaignTemplates(pool).Create(ctx, campaigns.Template{Name: "tpl", Settings: campaigns.DefaultSettings(),
-		Steps: []campaigns.Step{{Subject: "One", Body: "<p>1</p>"}, {Subject: "Two", Body: "<p>2</p>", DelayDays: 2},
-			{Subject: "Three", Body: "<p>3</p>", DelayDays: 3}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := store.NewCampaignInstances(pool).Create(ctx, store.NewCampaignInstance{TemplateID: tpl.ID, Name: "racing"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := &OutreachCampaignSyncWorker{db: pool, lemlist: client, logger: slog.New(slog.DiscardHandler)}
-	rw := rivertest.NewWorker(t, riverpgxv5.New(pool), &river.Config{Schema: dbtest.Schema(pool)}, w)
-	// Each job runs until it completes; a snooze is the other holding the setup.
-	runJob := func() error {
-		for range 50 {
-			tx, err := pool.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := rw.Work(ctx, t, tx, OutreachCampaignSyncArgs{InstanceID: inst.ID}, nil)
-			if cerr := tx.Commit(ctx); err == nil {
-				err = cerr
-			}
-			if err != nil || r.EventKind == river.EventKindJobCompleted {
-				return err
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return errors.New("never completed")
-	}
-	// The first job creates the campaign; then two race over its setup.
-	got, err := store.NewCampaignInstances(pool).SetLemlistCampaign(ctx, inst.ID, lem.AddCampaign("racing", "running").ID)
+	return &campaignSync{pool: pool, lem: lem, client: client,
+		rw: rivertest.NewWorker(t, riverpgxv5.New(pool), &river.Config{Schema: dbtest.Schema(pool)}, w)}
+}
+
+// instance makes a template of steps with settings and an instance of it
+// whose lemlist campaign the platform created.
+func (c *campaignSync) instance(t *testing.T, name string, settings campaigns.Settings, steps []campaigns.Step) (store.CampaignTemplate, uuid.UUID, string) {
+	t.Helper()
+	ctx := context.Background()
+	tpl, err := store.NewCampaignTemplates(c.pool).Create(ctx, campaigns.Template{Name: name, Settings: settings, Steps: steps})
 	if err != nil {
 		t.Fatal(err)
 	}
+	inst, err := store.NewCampaignInstances(c.pool).Create(ctx, store.NewCampaignInstance{TemplateID: tpl.ID, Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	campaign, err := store.NewCampaignInstances(c.pool).SetLemlistCampaign(ctx, inst.ID, c.lem.AddCampaign(name, "running").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl, inst.ID, campaign
+}
+
+// run works a sync job of instance until it completes; a snooze is
+// another job holding the setup.
+func (c *campaignSync) run(t *testing.T, instance uuid.UUID) error {
+	ctx := context.Background()
+	for range 50 {
+		tx, err := c.pool.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		r, err := c.rw.Work(ctx, t, tx, OutreachCampaignSyncArgs{InstanceID: instance}, nil)
+		if cerr := tx.Commit(ctx); err == nil {
+			err = cerr
+		}
+		if err != nil || r.EventKind == river.EventKindJobCompleted {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return errors.New("never completed")
+}
+
+// The sync jobs of an instance's creation and activation run at once on
+// two workers while lemlist is slow: the campaign is created once and its
+// sequence written once (one job sets it up, the other waits for it).
+func TestOutreachCampaignSyncConcurrent(t *testing.T) {
+	t.Parallel()
+	c := newCampaignSync(t, 30*time.Millisecond)
+	// The first job created the campaign; now two race over its setup.
+	_, inst, campaign := c.instance(t, "racing", campaigns.DefaultSettings(), []campaigns.Step{
+		{Subject: "One", Body: "<p>1</p>"}, {Subject: "Two", Body: "<p>2</p>", DelayDays: 2},
+		{Subject: "Three", Body: "<p>3</p>", DelayDays: 3}})
 	errs := make(chan error, 2)
 	for range 2 {
-		go func() { errs <- runJob() }()
+		go func() { errs <- c.run(t, inst) }()
 	}
 	for range 2 {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
 	}
-	seqs, err := client.CampaignSequences(ctx, got)
+	seqs, err := c.client.CampaignSequences(context.Background(), campaign)
 	if err != nil || len(seqs) != 1 || len(seqs[0].Steps) != 3 {
 		t.Fatalf("sequences %+v, %v; want one of the template's 3 steps, written once", seqs, err)
 	}
+}
+
+// A template replaced after its campaign was set up: the campaign's setup
+// is pending again, and the sync writes the new window as its schedule and
+// appends the new step, once however often it runs.
+func TestOutreachCampaignSyncAfterTemplateChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newCampaignSync(t, 0)
+	steps := []campaigns.Step{{Subject: "One", Body: "<p>1</p>"}, {Subject: "Two", Body: "<p>2</p>", DelayDays: 2}}
+	tpl, inst, campaign := c.instance(t, "changing", campaigns.DefaultSettings(), steps)
+	if err := c.run(t, inst); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, start, end string, weekdays []int, nSteps int) {
+		t.Helper()
+		scheds, err := c.client.CampaignSchedules(ctx, campaign)
+		if err != nil || len(scheds) != 1 || scheds[0].Start != start || scheds[0].End != end || !slices.Equal(scheds[0].Weekdays, weekdays) {
+			t.Errorf("%s: schedules %+v, %v; want one %s-%s on %v", when, scheds, err, start, end, weekdays)
+		}
+		seqs, err := c.client.CampaignSequences(ctx, campaign)
+		if err != nil || len(seqs) != 1 || len(seqs[0].Steps) != nSteps {
+			t.Errorf("%s: sequences %+v, %v; want one of %d steps", when, seqs, err, nSteps)
+		}
+	}
+	check("set up", "09:00", "17:00", []int{1, 2, 3, 4, 5}, 2)
+
+	changed := tpl.Template
+	changed.Settings.SendingWindow = campaigns.SendingWindow{Start: "08:00", End: "12:00", Weekdays: []string{"mon", "wed"}, Timezone: "UTC"}
+	changed.Steps = append(slices.Clone(steps), campaigns.Step{Subject: "Three", Body: "<p>3</p>", DelayDays: 4})
+	if _, err := store.NewCampaignTemplates(c.pool).Replace(ctx, tpl.ID, changed); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := store.NewCampaignInstances(c.pool).ResetLemlistSetup(ctx, tpl.ID)
+	if err != nil || !slices.Equal(ids, []uuid.UUID{inst}) {
+		t.Fatalf("reset %v, %v; want the instance", ids, err)
+	}
+	for range 2 {
+		if err := c.run(t, inst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after the change", "08:00", "12:00", []int{1, 3}, 3)
 }

@@ -175,6 +175,25 @@ func (s *CampaignInstances) LemlistSequencePending(ctx context.Context, id uuid.
 	return pending, nil
 }
 
+// ResetLemlistSetup marks the setup of the lemlist campaigns the platform
+// created for templateID's unfinished instances as pending again (the
+// template changed) and returns those instances, whose campaign sync then
+// writes the new window and steps. Campaigns users mapped are left alone.
+func (s *CampaignInstances) ResetLemlistSetup(ctx context.Context, templateID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := s.db.Query(ctx, `
+		UPDATE campaign_instances SET settings = settings || '{"lemlist_sequence": "pending"}'
+		WHERE template_id = $1 AND settings ? 'lemlist_sequence' AND status <> 'completed'
+		RETURNING id`, templateID)
+	if err != nil {
+		return nil, fmt.Errorf("reset lemlist setup: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("reset lemlist setup: %w", err)
+	}
+	return ids, nil
+}
+
 // LemlistSequenceWritten records that the sequence steps are written.
 func (s *CampaignInstances) LemlistSequenceWritten(ctx context.Context, id uuid.UUID) error {
 	if _, err := s.db.Exec(ctx, `UPDATE campaign_instances SET settings = settings || '{"lemlist_sequence": "written"}' WHERE id = $1`, id); err != nil {
