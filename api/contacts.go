@@ -148,8 +148,10 @@ type ContactIDParam struct {
 
 // newContactService builds the one contacts service every handler shares.
 // Created contacts are enqueued for enrichment in their own transaction, so
-// no contact exists without its job; concurrent creates share transactions
-// (group commit) unless API_GROUP_COMMIT_BATCH is 0.
+// no contact exists without its job, and an erased contact's copies at
+// vendors are enqueued for deletion in the erasure's, so no erasure commits
+// without them; concurrent creates share transactions (group commit) unless
+// API_GROUP_COMMIT_BATCH is 0.
 func (s *Server) newContactService() *contacts.Service {
 	hasher := contacts.NewHasher([]byte(s.cfg.SuppressionKey.Reveal()))
 	opts := []contacts.Option{contacts.WithContactsCreated(
@@ -160,6 +162,12 @@ func (s *Server) newContactService() *contacts.Service {
 			}
 			if _, err := s.river.InsertManyTx(ctx, tx, params); err != nil {
 				return fmt.Errorf("enqueue enrichment: %w", err)
+			}
+			return nil
+		}), contacts.WithContactErased(
+		func(ctx context.Context, tx pgx.Tx, copies store.VendorCopies) error {
+			if _, err := s.river.InsertManyTx(ctx, tx, jobs.VendorEraseJobs(copies)); err != nil {
+				return fmt.Errorf("enqueue vendor erasure: %w", err)
 			}
 			return nil
 		})}
@@ -255,7 +263,10 @@ func (s *Server) registerContacts() {
 			"stored idempotent responses that would replay its data; and its jobs not yet run. " +
 			"The address is then suppressed as a keyed hash only (reason erased, never removable), " +
 			"so it cannot be created (422) or imported again; an audit entry records the id, no personal data. " +
-			"Copies already pushed to vendors (HubSpot, lemlist) are NOT deleted by this call. " +
+			"Copies already pushed to vendors are deleted asynchronously by jobs queued in the same transaction: " +
+			"the HubSpot contact by a crm_contact_erase job (HubSpot's permanent GDPR delete), " +
+			"each lemlist lead of its enrollments by an outreach_lead_erase job (removed from its campaign); " +
+			"their args hold the vendor ids only. " +
 			"An unknown or already erased id is 404.",
 	}, func(ctx context.Context, in *ContactIDParam) (*struct{}, error) {
 		var actor *uuid.UUID

@@ -96,6 +96,9 @@ func Register(workers *river.Workers, deps Deps) error {
 	if err := registerOutreach(workers, deps); err != nil {
 		return err
 	}
+	if err := registerVendorErase(workers, deps); err != nil {
+		return err
+	}
 	e, err := workflowEngine(deps)
 	if err != nil {
 		return err

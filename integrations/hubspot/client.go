@@ -146,7 +146,8 @@ func NewClient(cfg Config) (*Client, error) {
 }
 
 // do sends one JSON request and decodes the answer (200, 201 or 207) into
-// out. It is the only way this package talks to HubSpot.
+// out; a nil out expects no answer body (204) and reads none. It is the
+// only way this package talks to HubSpot.
 func (c *Client) do(ctx context.Context, bucket, method, path string, query url.Values, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -175,6 +176,9 @@ func (c *Client) do(ctx context.Context, bucket, method, path string, query url.
 		return err
 	}
 	defer resp.Body.Close()
+	if out == nil {
+		return nil
+	}
 	data, err := guard.ReadBody(resp, c.maxBytes)
 	if err != nil {
 		return withVendor(err)

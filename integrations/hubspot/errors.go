@@ -104,6 +104,13 @@ func retryAfter(h http.Header, policy string, now time.Time) time.Duration {
 	return guard.DefaultRetryAfter
 }
 
+// IsNotFound reports whether err is HubSpot's 404: the object does not
+// exist, or no longer does. Callers deleting treat it as already done.
+func IsNotFound(err error) bool {
+	var api *guard.APIError
+	return errors.As(err, &api) && api.Status == http.StatusNotFound
+}
+
 var existingID = regexp.MustCompile(`Existing ID: (\d+)`)
 
 // ExistingID returns the id of the object a create collided with: HubSpot

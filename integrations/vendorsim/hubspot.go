@@ -13,9 +13,10 @@ import (
 
 // HubSpot fakes HubSpot's CRM API (VENDORS.md section 1) for a private app:
 // contacts and companies (batch upsert, create, update, read, single
-// create, search) and v4 default associations, under both path families
-// (/crm/v3/objects/... with /crm/v4/associations/..., and the date-versioned
-// /crm/objects/2026-03/... with /crm/associations/2026-03/...).
+// create, search), the GDPR delete of a contact, and v4 default
+// associations, under both path families (/crm/v3/objects/... with
+// /crm/v4/associations/..., and the date-versioned /crm/objects/2026-03/...
+// with /crm/associations/2026-03/...).
 //
 // Choices where HubSpot's documentation is silent or sources disagree:
 //   - Batch create with a duplicate email answers 207: the duplicates as

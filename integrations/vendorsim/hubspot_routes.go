@@ -15,7 +15,8 @@ const hsMaxBatch = 100
 
 // Routes mounts both path families: /crm/v3/objects + /crm/v4/associations
 // and, per date version, /crm/objects/{version} + /crm/associations/{version}.
-// Search has its own bucket; everything else counts in "default".
+// Search has its own bucket; everything else counts in "default". GDPR
+// delete exists for contacts only.
 func (h *HubSpot) Routes(r *Router) {
 	h.router = r
 	objects := []string{"/crm/v3/objects"}
@@ -35,6 +36,7 @@ func (h *HubSpot) Routes(r *Router) {
 			r.Handle("POST "+base, "default", h.kindHandler(kind, h.createOne))
 			r.Handle("GET "+base+"/{id}", "default", h.kindHandler(kind, h.readOne))
 		}
+		r.Handle("POST "+p+"/contacts/gdpr-delete", "default", h.gdprDelete)
 	}
 	for _, p := range assocs {
 		r.Handle("POST "+p+"/{from}/{to}/batch/associate/default", "default", h.associateDefault)

@@ -76,6 +76,10 @@ func TestHubSpotContract(t *testing.T) {
 		{"string sorts", "POST", "/crm/v3/objects/contacts/search", auth, js, `{"sorts":["-createdate"],"after":5}`, 200, "total", ""},
 		{"two sorts", "POST", "/crm/v3/objects/contacts/search", auth, js, `{"sorts":["createdate","email"]}`, 400, "message", "one sorting rule"},
 		{"associate over 2000", "POST", "/crm/v4/associations/contacts/companies/batch/associate/default", auth, js, `{"inputs":[` + strings.Repeat(`{"from":{"id":"1"},"to":{"id":"2"}},`, 2000) + `{"from":{"id":"1"},"to":{"id":"2"}}]}`, 400, "category", "VALIDATION_ERROR"},
+		{"gdpr delete without objectId", "POST", "/crm/v3/objects/contacts/gdpr-delete", auth, js, `{"idProperty":"email"}`, 400, "category", "VALIDATION_ERROR"},
+		{"gdpr delete by a property not unique", "POST", "/crm/v3/objects/contacts/gdpr-delete", auth, js, `{"objectId":"Ada","idProperty":"firstname"}`, 400, "message", "firstname"},
+		{"gdpr delete unknown field", "POST", "/crm/v3/objects/contacts/gdpr-delete", auth, js, `{"objectId":"1","email":"a@b.co"}`, 400, "message", "email"},
+		{"gdpr delete unknown contact", "POST", "/crm/objects/2026-03/contacts/gdpr-delete", auth, js, `{"objectId":"424242"}`, 404, "category", "OBJECT_NOT_FOUND"},
 		{"association of one type", "POST", "/crm/associations/2026-03/contacts/contacts/batch/read", auth, js, `{"inputs":[]}`, 400, "category", "VALIDATION_ERROR"},
 	}
 	for _, tt := range tests {
@@ -134,5 +138,67 @@ func TestHubSpotRateHeadersAnd429(t *testing.T) {
 	status, _, body = read()
 	if status != 503 || body["status"] != "error" || body["category"] == nil {
 		t.Errorf("outage: %d %v", status, body)
+	}
+}
+
+// A GDPR delete, by id or by email, answers 204 without a body and the
+// contact is gone with its associations: reads and a repeat are 404s.
+func TestHubSpotGDPRDelete(t *testing.T) {
+	t.Parallel()
+	sim := New(Options{}, NewHubSpot("tok"))
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	const auth, js = "Bearer tok", "application/json"
+	call := func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		status, _, out := hsCall(t, srv, method, path, auth, js, body)
+		return status, out
+	}
+	_, up := call("POST", "/crm/v3/objects/contacts/batch/upsert", hsInputs(2))
+	_, co := call("POST", "/crm/v3/objects/companies", `{"properties":{"name":"Acme"}}`)
+	results := up["results"].([]any)
+	ids := map[string]string{}
+	for _, r := range results {
+		o := r.(map[string]any)
+		ids[o["properties"].(map[string]any)["email"].(string)] = o["id"].(string)
+	}
+	byID, byEmail, coID := ids["p0@acme.com"], ids["p1@acme.com"], co["id"].(string)
+	if status, _ := call("POST", "/crm/v4/associations/contacts/companies/batch/associate/default",
+		fmt.Sprintf(`{"inputs":[{"from":{"id":%q},"to":{"id":%q}},{"from":{"id":%q},"to":{"id":%q}}]}`, byID, coID, byEmail, coID)); status != 200 {
+		t.Fatalf("associate: %d", status)
+	}
+
+	for _, body := range []string{fmt.Sprintf(`{"objectId":%q}`, byID), `{"objectId":"P1@acme.com","idProperty":"email"}`} {
+		req, _ := http.NewRequest("POST", srv.URL+"/hubspot/crm/v3/objects/contacts/gdpr-delete", strings.NewReader(body))
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Content-Type", js)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 204 || len(data) != 0 {
+			t.Fatalf("gdpr delete %s: %d %q, want 204 without a body", body, resp.StatusCode, data)
+		}
+	}
+	for _, id := range []string{byID, byEmail} {
+		if status, out := call("GET", "/crm/v3/objects/contacts/"+id, ""); status != 404 || out["category"] != "OBJECT_NOT_FOUND" {
+			t.Errorf("read %s after delete: %d %v, want 404 OBJECT_NOT_FOUND", id, status, out)
+		}
+		if status, out := call("POST", "/crm/v3/objects/contacts/gdpr-delete", fmt.Sprintf(`{"objectId":%q}`, id)); status != 404 || out["category"] != "OBJECT_NOT_FOUND" {
+			t.Errorf("repeat delete of %s: %d %v, want 404", id, status, out)
+		}
+	}
+	if status, out := call("GET", "/crm/v3/objects/contacts/p1@acme.com?idProperty=email", ""); status != 404 {
+		t.Errorf("read by email after delete: %d %v, want 404", status, out)
+	}
+	if status, out := call("POST", "/crm/v4/associations/companies/contacts/batch/read", fmt.Sprintf(`{"inputs":[{"id":%q}]}`, coID)); status != 207 || out["numErrors"] != float64(1) {
+		t.Errorf("company's associations after delete: %d %v, want none (207 NO_ASSOCIATIONS_FOUND)", status, out)
+	}
+	// The email index forgot the address: an upsert creates a new contact
+	// (the fake keeps no blocklist of GDPR-deleted addresses).
+	if status, out := call("POST", "/crm/v3/objects/contacts/batch/upsert", hsInputs(1)); status != 200 || out["results"].([]any)[0].(map[string]any)["new"] != true {
+		t.Errorf("upsert after delete: %d %v, want a new contact", status, out)
 	}
 }

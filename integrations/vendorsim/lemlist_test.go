@@ -214,6 +214,14 @@ func TestLemlistDeleteNeedsEmailToUnsubscribe(t *testing.T) {
 	if status, _, _ := b.do(t, "DELETE", "/campaigns/"+camp+"/leads/"+lead.ID+"?action=remove", ""); status != 200 {
 		t.Fatalf("remove by id: %d", status)
 	}
+	for _, l := range b.fake.Leads(camp) {
+		if l.ID == lead.ID {
+			t.Fatalf("lead %s still in the campaign after remove", lead.ID)
+		}
+	}
+	if status, body, _ := b.do(t, "DELETE", "/campaigns/"+camp+"/leads/"+lead.ID+"?action=remove", ""); status != 404 || body != "Lead not found" {
+		t.Fatalf("second remove: %d %q, want 404 Lead not found", status, body)
+	}
 }
 
 func TestLemlistActivitiesQuery(t *testing.T) {

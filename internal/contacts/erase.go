@@ -24,8 +24,10 @@ const (
 // with its enrichment, enrollments and YOLO decisions, and an audit entry
 // without personal data records who erased which id. actor is the API key
 // acting, nil when none. An unknown or already erased id is
-// store.ErrNotFound. Copies already pushed to vendors (CRM, outreach) are
-// not touched.
+// store.ErrNotFound. Copies already pushed to vendors (the HubSpot contact,
+// the lemlist leads) cannot be deleted inside a database transaction: their
+// vendor ids are handed to the WithContactErased hook, which enqueues their
+// deletion in this transaction; without the hook they stay.
 func (s *Service) EraseContact(ctx context.Context, id uuid.UUID, actor *uuid.UUID) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows := store.NewContacts(tx)
@@ -41,6 +43,9 @@ func (s *Service) EraseContact(ctx context.Context, id uuid.UUID, actor *uuid.UU
 		if err != nil {
 			return err
 		}
+		if err := s.eraseVendorCopies(ctx, tx, pd, id); err != nil {
+			return err
+		}
 		if err := rows.Delete(ctx, id); err != nil {
 			return err
 		}
@@ -48,6 +53,23 @@ func (s *Service) EraseContact(ctx context.Context, id uuid.UUID, actor *uuid.UU
 	})
 	if err != nil {
 		return fmt.Errorf("erase contact: %w", err)
+	}
+	return nil
+}
+
+// eraseVendorCopies hands the contact's vendor ids to the erased hook. It
+// runs after EraseCopies, which deletes the contact's queued jobs by its id,
+// and must: the jobs the hook enqueues are not the contact's to delete.
+func (s *Service) eraseVendorCopies(ctx context.Context, tx pgx.Tx, pd *store.PersonalData, id uuid.UUID) error {
+	if s.contactErased == nil {
+		return nil
+	}
+	copies, err := pd.VendorCopies(ctx, id)
+	if err != nil || copies.Empty() {
+		return err
+	}
+	if err := s.contactErased(ctx, tx, copies); err != nil {
+		return fmt.Errorf("delete vendor copies: %w", err)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ type Service struct {
 	pool            *pgxpool.Pool
 	hasher          Hasher
 	contactsCreated func(ctx context.Context, tx pgx.Tx, created []store.Contact) error
+	contactErased   func(ctx context.Context, tx pgx.Tx, copies store.VendorCopies) error
 	group           *groupcommit.Group[*pendingCreate] // nil: each create commits alone
 }
 
@@ -30,6 +31,17 @@ type Option func(*Service)
 // contact never exists without its job nor a job without its contact.
 func WithContactsCreated(fn func(ctx context.Context, tx pgx.Tx, created []store.Contact) error) Option {
 	return func(s *Service) { s.contactsCreated = fn }
+}
+
+// WithContactErased runs fn inside the transaction that erases a contact,
+// with the vendor ids of the copies pushed out of the platform (when there
+// are any), after the contact's queued jobs are deleted and before its row
+// goes; an error from fn rolls the erasure back. It is where the caller
+// enqueues the deletion of those copies, so an erasure never commits
+// without them: the jobs must carry the vendor ids only, never the contact
+// id or its data, or the erasure would leave them behind.
+func WithContactErased(fn func(ctx context.Context, tx pgx.Tx, copies store.VendorCopies) error) Option {
+	return func(s *Service) { s.contactErased = fn }
 }
 
 // NewService returns the service writing through pool, hashing suppression
