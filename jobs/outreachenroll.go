@@ -102,11 +102,36 @@ func (w *OutreachEnrollWorker) Work(ctx context.Context, job *river.Job[Outreach
 	case err == nil:
 		leadID = &lead.ID
 	case lemlist.IsLeadExists(err):
-		// Added by an earlier run of this job that crashed before storing.
+		// Added by an earlier run of this job that crashed before storing:
+		// its id is looked up, so events and erasure can name the lead.
+		if leadID, err = w.existingLead(ctx, plan.campaignID, plan.lead.Email); err != nil {
+			return w.vendorFailure(ctx, job, err)
+		}
 	default:
 		return w.vendorFailure(ctx, job, err)
 	}
 	return w.finish(ctx, job, leadID)
+}
+
+// existingLead is the id of email's lead in campaignID, nil when lemlist
+// lists none there (or the lead has no email: LinkedIn only).
+func (w *OutreachEnrollWorker) existingLead(ctx context.Context, campaignID, email string) (*string, error) {
+	if email == "" {
+		return nil, nil
+	}
+	found, err := w.lemlist.LeadsByEmail(ctx, email)
+	if lemlist.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range found {
+		if l.Campaign.ID == campaignID {
+			return &l.ID, nil
+		}
+	}
+	return nil, nil
 }
 
 // enrollPlan is what a job sends, once prepare has decided it may.

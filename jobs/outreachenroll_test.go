@@ -137,7 +137,7 @@ func (b *outreachBundle) enrollment(t *testing.T, ctx context.Context, id uuid.U
 
 // outreach_enroll adds the lead with its rendered steps, stores the lead
 // id, and a repeat after a crash (the lead already in lemlist) adds
-// nothing twice; a contact suppressed after enrolling is stopped without
+// nothing twice and looks the lead's id up; a contact suppressed after enrolling is stopped without
 // a call.
 func TestOutreachEnrollSendsLead(t *testing.T) {
 	t.Parallel()
@@ -181,8 +181,9 @@ func TestOutreachEnrollSendsLead(t *testing.T) {
 	if n := len(b.lem.Leads(b.campaign)); n != 1 {
 		t.Errorf("leads after repeat = %d, want 1", n)
 	}
-	if got := b.enrollment(t, ctx, e0.ID); got.Status != "active" || got.EnrolledAt == nil {
-		t.Errorf("after repeat = %+v, want active", got)
+	if got := b.enrollment(t, ctx, e0.ID); got.Status != "active" || got.EnrolledAt == nil ||
+		got.LemlistLeadID == nil || *got.LemlistLeadID != ld.ID {
+		t.Errorf("after repeat = %+v, want active with lead %s looked up", got, ld.ID)
 	}
 
 	// Suppressed between enrollment and job: stopped, no call.

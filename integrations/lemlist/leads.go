@@ -159,6 +159,35 @@ func (c *Client) AddLead(ctx context.Context, campaignID string, lead AddLeadReq
 	return &out, nil
 }
 
+// FoundLead is one of the leads lemlist holds for an address, one per
+// campaign (GET /leads/{email}?version=v2).
+type FoundLead struct {
+	ID        string `json:"_id"`
+	ContactID string `json:"contactId"`
+	Status    string `json:"status"`
+	IsPaused  bool   `json:"isPaused"`
+	Campaign  struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Status string `json:"status"`
+	} `json:"campaign"`
+}
+
+// LeadsByEmail returns the leads lemlist holds for email, one per campaign
+// (GET /leads/{email}?version=v2). An address lemlist does not know is a
+// not-found error; see IsNotFound.
+func (c *Client) LeadsByEmail(ctx context.Context, email string) ([]FoundLead, error) {
+	const op = "get leads by email"
+	if strings.TrimSpace(email) == "" {
+		return nil, invalid(op, "email is empty")
+	}
+	var out []FoundLead
+	if err := c.do(ctx, http.MethodGet, "/leads/"+url.PathEscape(email), url.Values{"version": {"v2"}}, nil, &out); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
 // UnsubscribeLead unsubscribes the lead with email from campaignID
 // (DELETE /campaigns/{campaignId}/leads/{email}); lemlist then stops it in
 // every campaign it belongs to.

@@ -175,3 +175,40 @@ func TestUnsubscribeAndDeleteLead(t *testing.T) {
 		t.Fatal("blank email accepted")
 	}
 }
+
+// LeadsByEmail finds an address's lead in each campaign holding it (the
+// case differing), and an address in none is a not-found error.
+func TestLeadsByEmail(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	c0, c1 := b.campaign(0), b.campaign(1)
+	want := map[string]string{}
+	for _, c := range []string{c0, c1} {
+		lead, err := b.client.AddLead(ctx, c, AddLeadRequest{Email: "found@acme.example"}, AddLeadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[c] = lead.ID
+	}
+	if _, err := b.client.AddLead(ctx, c0, AddLeadRequest{Email: "other@acme.example"}, AddLeadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	found, err := b.client.LeadsByEmail(ctx, "Found@Acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range found {
+		got[l.Campaign.ID] = l.ID
+	}
+	if len(found) != 2 || got[c0] != want[c0] || got[c1] != want[c1] || found[0].Status != "running" || found[0].ContactID == "" {
+		t.Errorf("found %+v, want the leads %v", found, want)
+	}
+	if _, err := b.client.LeadsByEmail(ctx, "nobody@acme.example"); !IsNotFound(err) {
+		t.Errorf("unknown address: %v, want not found", err)
+	}
+	if _, err := b.client.LeadsByEmail(ctx, " "); err == nil {
+		t.Error("blank email accepted")
+	}
+}

@@ -31,6 +31,7 @@ func (l *Lemlist) Routes(r *Router) {
 	r.Handle("POST /campaigns/{campaignId}/leads", "default", l.addLead)
 	r.Handle("POST /campaigns/{campaignId}/leads/{email}", "default", l.addLead) // legacy: email in the path
 	r.Handle("DELETE /campaigns/{campaignId}/leads/{lead}", "default", l.deleteLead)
+	r.Handle("GET /leads/{email}", "default", l.leadsByEmail)
 	r.Handle("POST /unsubscribes/{value}", "default", l.unsubscribeLegacy)
 	r.Handle("POST /v2/unsubscribes/variables/{value}", "default", l.unsubscribeV2)
 	r.Handle("GET /activities", "default", l.listActivities)

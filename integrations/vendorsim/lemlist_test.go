@@ -301,3 +301,29 @@ func TestDefaultMountsLemlist(t *testing.T) {
 		t.Fatal("lemlist missing from Default")
 	}
 }
+
+// GET /leads/{email} needs version=v2 and lists the address's lead per
+// campaign with the campaign named; an unknown address is a 404.
+func TestLemlistLeadsByEmail(t *testing.T) {
+	t.Parallel()
+	b := setupLemlist(t)
+	camp := b.fake.Campaigns()[0]
+	if status, _, _ := b.do(t, "POST", "/campaigns/"+camp.ID+"/leads/", `{"email":"who@q.example"}`); status != 200 {
+		t.Fatal(status)
+	}
+	if status, _, _ := b.do(t, "GET", "/leads/who@q.example", ""); status != 400 {
+		t.Errorf("without version=v2: %d, want 400", status)
+	}
+	status, body, _ := b.do(t, "GET", "/leads/WHO@q.example?version=v2", "")
+	var found []struct {
+		ID       string            `json:"_id"`
+		Campaign map[string]string `json:"campaign"`
+	}
+	if status != 200 || json.Unmarshal([]byte(body), &found) != nil || len(found) != 1 ||
+		found[0].ID != b.fake.Leads(camp.ID)[0].ID || found[0].Campaign["id"] != camp.ID || found[0].Campaign["name"] != camp.Name {
+		t.Errorf("found: %d %s", status, body)
+	}
+	if status, _, _ := b.do(t, "GET", "/leads/nobody@q.example?version=v2", ""); status != 404 {
+		t.Errorf("unknown address: %d, want 404", status)
+	}
+}

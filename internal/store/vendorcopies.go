@@ -32,9 +32,10 @@ func (v VendorCopies) Empty() bool { return v.HubSpotID == "" && len(v.LemlistLe
 // VendorCopies reads the vendor ids of the contact with id (ErrNotFound
 // when there is none). A lead is listed once however many enrollments name
 // it, and only with its campaign, since lemlist deletes a lead from a
-// campaign. An enrollment lemlist answered "already in the campaign" for
-// has no lead id and is not listed: lemlist names that lead by its address
-// only, which must not outlive the erasure in a job's args.
+// campaign. An enrollment without a lead id (outreach_enroll stores it,
+// looking it up when lemlist answered "already in the campaign"; a lead
+// lemlist no longer listed then has none) is not listed: only its address
+// would name it, which must not outlive the erasure in a job's args.
 func (p *PersonalData) VendorCopies(ctx context.Context, id uuid.UUID) (VendorCopies, error) {
 	var out VendorCopies
 	var hubspotID *string
