@@ -35,6 +35,15 @@ SELECT i.id, i.template_id, $1, CASE WHEN i.lemlist_campaign_id <> 'cam_3' THEN 
 	}
 }
 
+// erase sends the contact's GDPR erasure and fails the test unless it
+// answers status.
+func (b *testBundle) erase(t *testing.T, id string, status int) {
+	t.Helper()
+	if r := b.do(t, request{method: "DELETE", path: "/api/v1/contacts/" + id, headers: bearer(b.admin)}); r.status != status {
+		t.Fatalf("erase %s: status = %d, want %d; body %s", id, r.status, status, r.body)
+	}
+}
+
 // Erasing a contact queues, in its transaction, the GDPR delete of its
 // HubSpot contact and the removal of each of its lemlist leads, with vendor
 // ids only in the args.
@@ -46,9 +55,7 @@ func TestEraseContactQueuesVendorErasure(t *testing.T) {
 	b.vendorCopiesFixture(t, c.ID)
 	other := b.createContact(t, `{"email":"grace@navy.example"}`)
 
-	if r := b.do(t, request{method: "DELETE", path: "/api/v1/contacts/" + c.ID, headers: bearer(b.admin)}); r.status != 204 {
-		t.Fatalf("erase: status = %d, want 204; body %s", r.status, r.body)
-	}
+	b.erase(t, c.ID, 204)
 	rows, err := b.pool.Query(ctx, `SELECT kind, queue, args::text FROM river_job WHERE kind = ANY($1) ORDER BY kind, args->>'lead_id'`,
 		[]string{jobs.KindCRMContactErase, jobs.KindOutreachLeadErase})
 	if err != nil {
@@ -77,13 +84,10 @@ func TestEraseContactQueuesVendorErasure(t *testing.T) {
 	}
 
 	// A contact never pushed to a vendor queues nothing.
-	if r := b.do(t, request{method: "DELETE", path: "/api/v1/contacts/" + other.ID, headers: bearer(b.admin)}); r.status != 204 {
-		t.Fatalf("erase other: status = %d, want 204; body %s", r.status, r.body)
-	}
-	var n int
-	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = ANY($1)`,
-		[]string{jobs.KindCRMContactErase, jobs.KindOutreachLeadErase}).Scan(&n); err != nil || n != 3 {
-		t.Errorf("vendor erasure jobs after erasing a contact without copies = %d (%v), want still 3", n, err)
+	b.erase(t, other.ID, 204)
+	if n := b.countRowsT(t, `SELECT count(*) FROM river_job WHERE kind = ANY($1)`,
+		[]string{jobs.KindCRMContactErase, jobs.KindOutreachLeadErase}); n != 3 {
+		t.Errorf("vendor erasure jobs after erasing a contact without copies = %d, want still 3", n)
 	}
 }
 
@@ -104,26 +108,20 @@ FOR EACH ROW WHEN (NEW.kind = 'outreach_lead_erase') EXECUTE FUNCTION `+schema+`
 		t.Fatal(err)
 	}
 
-	path := "/api/v1/contacts/" + c.ID
-	if r := b.do(t, request{method: "DELETE", path: path, headers: bearer(b.admin)}); r.status != 500 {
-		t.Fatalf("erase with the queue refusing: status = %d, want 500; body %s", r.status, r.body)
-	}
+	b.erase(t, c.ID, 500) // the queue refuses
 	for table, want := range map[string]int{"contacts": 1, "enrollments": 3, "suppressions": 0, "audit_log": 0} {
 		if n := countRows(t, b, table); n != want {
 			t.Errorf("%s = %d after the failed erasure, want %d", table, n, want)
 		}
 	}
-	var queued int
-	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1`, jobs.KindCRMContactErase).Scan(&queued); err != nil || queued != 0 {
-		t.Errorf("crm_contact_erase jobs = %d (%v), want 0", queued, err)
+	if n := b.countRowsT(t, `SELECT count(*) FROM river_job WHERE kind = $1`, jobs.KindCRMContactErase); n != 0 {
+		t.Errorf("crm_contact_erase jobs = %d, want 0", n)
 	}
 
 	if _, err := b.pool.Exec(ctx, `DROP TRIGGER refuse_lead_erase ON `+schema+`.river_job`); err != nil {
 		t.Fatal(err)
 	}
-	if r := b.do(t, request{method: "DELETE", path: path, headers: bearer(b.admin)}); r.status != 204 {
-		t.Fatalf("erase: status = %d, want 204; body %s", r.status, r.body)
-	}
+	b.erase(t, c.ID, 204)
 	if n := countRows(t, b, "contacts"); n != 0 {
 		t.Errorf("contacts = %d after erasure, want 0", n)
 	}

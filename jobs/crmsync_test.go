@@ -55,10 +55,7 @@ func setupCRM(t *testing.T) (*crmBundle, context.Context) {
 		vendorsim.NewHubSpot(hubspotToken))
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := insertClient(t, schema)
 	b := &crmBundle{tx: tx, schema: schema, sim: sim, srv: srv, client: client,
 		now: time.Now().UTC().Truncate(time.Microsecond)}
 	b.hs = b.hubspotClient(t, hubspotToken)

@@ -48,10 +48,7 @@ func setupEnrich(t *testing.T) (*enrichBundle, context.Context) {
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	rdb, prefix := dbtest.Redis(t)
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := insertClient(t, schema)
 	cfg := config.DefaultEnrichment()
 	cfg.RedisPrefix = prefix
 	return &enrichBundle{

@@ -83,10 +83,7 @@ func TestRequestEnrichmentChunks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tx, schema := schemaTx(t)
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := insertClient(t, schema)
 	ids := make([]uuid.UUID, 2*enrichFanOutChunk+1)
 	for i := range ids {
 		ids[i] = uuid.New()

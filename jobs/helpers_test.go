@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/rtgs/sales-automation/internal/dbtest"
 )
@@ -22,4 +24,15 @@ func schemaTx(t *testing.T) (pgx.Tx, string) {
 	}
 	t.Cleanup(func() { tx.Rollback(context.Background()) })
 	return tx, dbtest.Schema(pool)
+}
+
+// insertClient is a River client that only inserts (no pool, no workers),
+// into schema, through the transactions it is given.
+func insertClient(t *testing.T, schema string) *river.Client[pgx.Tx] {
+	t.Helper()
+	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
 }

@@ -129,10 +129,7 @@ func (tx failingCommitTx) Commit(ctx context.Context) error {
 func TestMaintenanceUniquePerPeriod(t *testing.T) {
 	t.Parallel()
 	b, ctx := setupMaintenance(t)
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: b.schema})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := insertClient(t, b.schema)
 	periodic := PeriodicJobs(time.Hour)
 	if len(periodic) < 1 {
 		t.Fatalf("PeriodicJobs returned %d jobs, want the cleanup among them", len(periodic))

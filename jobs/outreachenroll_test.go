@@ -47,13 +47,13 @@ type outreachBundle struct {
 	now      time.Time
 }
 
-func setupOutreach(t *testing.T, dailyCap int) (*outreachBundle, context.Context) {
+// lemlistSim is a lemlist simulator without rate limits, answering after
+// latency, on a real listener, and a client of it.
+func lemlistSim(t *testing.T, latency time.Duration) (*vendorsim.Lemlist, *vendorsim.Sim, *lemlist.Client) {
 	t.Helper()
-	ctx := context.Background()
-	tx, schema := schemaTx(t)
 	lem := vendorsim.NewLemlist(lemlistKey)
 	sim := vendorsim.New(vendorsim.Options{Seed: 1, Knobs: map[string]vendorsim.Knobs{
-		"lemlist": {Limits: map[string][]vendorsim.Limit{"default": {}}}}}, lem)
+		"lemlist": {LatencyMin: latency, Limits: map[string][]vendorsim.Limit{"default": {}}}}}, lem)
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	client, err := lemlist.NewClient(lemlist.Config{BaseURL: srv.URL + "/lemlist", APIKey: lemlistKey,
@@ -61,10 +61,15 @@ func setupOutreach(t *testing.T, dailyCap int) (*outreachBundle, context.Context
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
+	return lem, sim, client
+}
+
+func setupOutreach(t *testing.T, dailyCap int) (*outreachBundle, context.Context) {
+	t.Helper()
+	ctx := context.Background()
+	tx, schema := schemaTx(t)
+	lem, sim, client := lemlistSim(t, 0)
+	rc := insertClient(t, schema)
 	tpl := campaigns.Template{Name: "tpl", Settings: campaigns.DefaultSettings(), Steps: []campaigns.Step{
 		{Subject: "Hi {{first_name|there}}", Body: "<p>{{custom.opening_line|Hello}} at {{company}}</p>"},
 		{Subject: "Re: {{company}}", Body: "<p>Bump</p>", DelayDays: 3,
@@ -391,16 +396,7 @@ type campaignSync struct {
 func newCampaignSync(t *testing.T, latency time.Duration) *campaignSync {
 	t.Helper()
 	pool := dbtest.Pool(t)
-	lem := vendorsim.NewLemlist(lemlistKey)
-	sim := vendorsim.New(vendorsim.Options{Seed: 1, Knobs: map[string]vendorsim.Knobs{
-		"lemlist": {LatencyMin: latency, Limits: map[string][]vendorsim.Limit{"default": {}}}}}, lem)
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
-	client, err := lemlist.NewClient(lemlist.Config{BaseURL: srv.URL + "/lemlist", APIKey: lemlistKey,
-		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lem, _, client := lemlistSim(t, latency)
 	w := &OutreachCampaignSyncWorker{db: pool, lemlist: client, logger: slog.New(slog.DiscardHandler)}
 	return &campaignSync{pool: pool, lem: lem, client: client,
 		rw: rivertest.NewWorker(t, riverpgxv5.New(pool), &river.Config{Schema: dbtest.Schema(pool)}, w)}

@@ -55,8 +55,10 @@ func (CRMContactEraseArgs) Kind() string { return KindCRMContactErase }
 func (CRMContactEraseArgs) InsertOpts() river.InsertOpts { return vendorEraseOpts(QueueCRM) }
 
 // CRMContactEraseWorker works CRMContactEraseArgs. A contact HubSpot does
-// not know (404) was deleted already: done. Without a HubSpot account the
-// job is cancelled, as CRM sync's are.
+// not know (404) was deleted already: done. Unlike CRM sync, whose jobs
+// are cancelled without a HubSpot account, a deletion the law asks for is
+// never dropped: without a client the job fails naming the setting and is
+// retried, by a worker that has it or until a person looks.
 type CRMContactEraseWorker struct {
 	river.WorkerDefaults[CRMContactEraseArgs]
 
@@ -66,7 +68,7 @@ type CRMContactEraseWorker struct {
 // Work deletes the contact; see the type's comment.
 func (w *CRMContactEraseWorker) Work(ctx context.Context, job *river.Job[CRMContactEraseArgs]) error {
 	if w.hubspot == nil {
-		return river.JobCancel(fmt.Errorf("%s: %w", vendors.HubSpot, vendors.ErrNotConfigured))
+		return fmt.Errorf("crm_contact_erase: %s: %w (HUBSPOT_TOKEN)", vendors.HubSpot, vendors.ErrNotConfigured)
 	}
 	err := w.hubspot.GDPRDeleteContact(ctx, job.Args.HubSpotID)
 	if hubspot.IsNotFound(err) {
@@ -90,8 +92,8 @@ func (OutreachLeadEraseArgs) InsertOpts() river.InsertOpts { return vendorEraseO
 
 // OutreachLeadEraseWorker works OutreachLeadEraseArgs. A lead or campaign
 // lemlist does not know (404) is gone already: done. Without a lemlist
-// client the job fails with the setting to fix, as the other outreach
-// jobs do, and is retried.
+// client the job fails naming the setting and is retried, as
+// crm_contact_erase does.
 type OutreachLeadEraseWorker struct {
 	river.WorkerDefaults[OutreachLeadEraseArgs]
 

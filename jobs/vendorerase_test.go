@@ -118,8 +118,8 @@ func TestVendorEraseDeletesCopies(t *testing.T) {
 }
 
 // Vendor errors go through VendorOutcome: a refusal cancels, an outage
-// retries. A missing client does what the vendor's other jobs do: HubSpot
-// cancels, lemlist fails with the setting to fix and retries.
+// retries. A missing client fails naming the setting and retries: a
+// deletion is never dropped.
 func TestVendorEraseFailures(t *testing.T) {
 	t.Parallel()
 	retried := []rivertype.JobState{rivertype.JobStateRetryable, rivertype.JobStateAvailable}
@@ -147,7 +147,7 @@ func TestVendorEraseFailures(t *testing.T) {
 		}, retried, retried},
 		{"not configured", func(*testing.T, *vendorEraseBundle) (*hubspot.Client, *lemlist.Client) {
 			return nil, nil
-		}, []rivertype.JobState{rivertype.JobStateCancelled}, retried},
+		}, retried, retried},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,10 +179,7 @@ func TestVendorEraseJobsAreUnique(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tx, schema := schemaTx(t)
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := insertClient(t, schema)
 	copies := store.VendorCopies{HubSpotID: "501", LemlistLeads: []store.LemlistLead{
 		{CampaignID: "cam_1", LeadID: "lea_1"}, {CampaignID: "cam_2", LeadID: "lea_1"}}}
 	if n := len(VendorEraseJobs(store.VendorCopies{})); n != 0 {

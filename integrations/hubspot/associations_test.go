@@ -15,15 +15,7 @@ func TestAssociations(t *testing.T) {
 			t.Parallel()
 			b := setup(t, nil, func(c *hubspot.Config) { c.Version = version })
 			ctx := context.Background()
-			people, err := b.client.Contacts.BatchUpsert(ctx, contacts(2, "acme.com"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cos, err := b.client.Companies.BatchUpsert(ctx, []hubspot.UpsertInput{hubspot.CompanyUpsert("acme-1", map[string]string{"name": "Acme"}, "")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p0, p1, co := people.ResultFor(0).ID, people.ResultFor(1).ID, cos.ResultFor(0).ID
+			p0, p1, co := twoContactsAndACompany(t, b)
 			pairs := []hubspot.AssociationPair{
 				{From: hubspot.ObjectRef{ID: p0}, To: hubspot.ObjectRef{ID: co}},
 				{From: hubspot.ObjectRef{ID: "777"}, To: hubspot.ObjectRef{ID: co}},

@@ -20,15 +20,7 @@ func TestGDPRDeleteContact(t *testing.T) {
 			t.Parallel()
 			b := setup(t, nil, func(c *hubspot.Config) { c.Version = tt.version })
 			ctx := context.Background()
-			people, err := b.client.Contacts.BatchUpsert(ctx, contacts(2, "acme.com"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cos, err := b.client.Companies.BatchUpsert(ctx, []hubspot.UpsertInput{hubspot.CompanyUpsert("acme-1", map[string]string{"name": "Acme"}, "")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			gone, kept, co := people.ResultFor(0).ID, people.ResultFor(1).ID, cos.ResultFor(0).ID
+			gone, kept, co := twoContactsAndACompany(t, b)
 			if _, err := b.client.AssociateContactsWithCompanies(ctx, []hubspot.AssociationPair{
 				{From: hubspot.ObjectRef{ID: gone}, To: hubspot.ObjectRef{ID: co}},
 				{From: hubspot.ObjectRef{ID: kept}, To: hubspot.ObjectRef{ID: co}},

@@ -1,6 +1,7 @@
 package hubspot_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -51,6 +52,22 @@ func contacts(n int, domain string) []hubspot.UpsertInput {
 		in[i] = hubspot.ContactUpsert(email, map[string]string{"firstname": fmt.Sprintf("P%d", i), "lastname": "Test"}, "")
 	}
 	return in
+}
+
+// twoContactsAndACompany upserts person0 and person1 at acme.com and the
+// company acme-1, and returns their HubSpot ids.
+func twoContactsAndACompany(t *testing.T, b testBundle) (p0, p1, co string) {
+	t.Helper()
+	ctx := context.Background()
+	people, err := b.client.Contacts.BatchUpsert(ctx, contacts(2, "acme.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cos, err := b.client.Companies.BatchUpsert(ctx, []hubspot.UpsertInput{hubspot.CompanyUpsert("acme-1", map[string]string{"name": "Acme"}, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return people.ResultFor(0).ID, people.ResultFor(1).ID, cos.ResultFor(0).ID
 }
 
 func requireAPIError(t *testing.T, err error, status int, code string) *guard.APIError {

@@ -97,9 +97,8 @@ func (l *Lemlist) createCampaign(w http.ResponseWriter, r *http.Request) {
 func (l *Lemlist) pauseCampaign(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := l.campaignLocked(r.PathValue("campaignId"))
+	c := l.campaignOr404Locked(w, r.PathValue("campaignId"))
 	if c == nil {
-		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
 		return
 	}
 	if c.Status == "running" {

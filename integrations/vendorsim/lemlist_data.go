@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -218,6 +219,16 @@ func (l *Lemlist) campaignLocked(id string) *LemlistCampaign {
 		}
 	}
 	return nil
+}
+
+// campaignOr404Locked is the campaign with id, or nil after answering
+// lemlist's 404 for it.
+func (l *Lemlist) campaignOr404Locked(w http.ResponseWriter, id string) *LemlistCampaign {
+	c := l.campaignLocked(id)
+	if c == nil {
+		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
+	}
+	return c
 }
 
 // findLeadLocked finds a lead of a campaign by email or by lead id.

@@ -199,9 +199,8 @@ func (l *Lemlist) addLead(w http.ResponseWriter, r *http.Request) {
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := l.campaignLocked(campaignID)
+	c := l.campaignOr404Locked(w, campaignID)
 	if c == nil {
-		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
 		return
 	}
 	for _, ld := range l.leads[campaignID] {
@@ -251,8 +250,7 @@ func (l *Lemlist) deleteLead(w http.ResponseWriter, r *http.Request) {
 	remove := r.URL.Query().Get("action") == "remove"
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.campaignLocked(campaignID) == nil {
-		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
+	if l.campaignOr404Locked(w, campaignID) == nil {
 		return
 	}
 	ld := l.findLeadLocked(campaignID, key)

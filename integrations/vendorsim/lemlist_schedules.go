@@ -230,9 +230,8 @@ func (l *Lemlist) updateSchedule(w http.ResponseWriter, r *http.Request) {
 func (l *Lemlist) getCampaignSchedules(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := l.campaignLocked(r.PathValue("campaignId"))
+	c := l.campaignOr404Locked(w, r.PathValue("campaignId"))
 	if c == nil {
-		lemText(w, http.StatusNotFound, lemMsgNoCampaign)
 		return
 	}
 	lemJSON(w, append([]LemlistSchedule{}, l.campaignSchedulesLocked(c.ID)...))
